@@ -1,0 +1,1 @@
+"""Cases (办件) and what happens around them: steps, queue tickets, reviews."""

@@ -1,0 +1,1 @@
+"""Events (诉求/事件) reported by citizens, grid workers and upstream platforms."""

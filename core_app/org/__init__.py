@@ -1,0 +1,1 @@
+"""Organisation and place: regions, departments, halls, windows, staff, work calendar."""

@@ -1,0 +1,1 @@
+"""Service objects: citizens (by ID number) and enterprises (by USCC)."""

@@ -1,0 +1,85 @@
+"""Shared fixtures: a fresh, migrated database per run (SQLite, or PostgreSQL when
+BUTLER_TEST_DATABASE_URL names a server), emptied between tests."""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core_app.db.migrate import upgrade
+from core_app.db.registry import metadata
+from core_app.db.session import build_engine, reset_engine_cache
+
+DB_FIXTURES = {"db_url", "engine", "session", "client"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+def _fresh_postgres_database(server_url: str) -> tuple[str, Engine]:
+    """Create an empty database on the server; return its URL and an admin engine to drop it."""
+    admin_url = make_url(server_url).set(database="postgres")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"butler_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is not there: only acceptable off CI
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {admin_url!r} ({exc.__class__.__name__}); "
+                    "database tests ran on SQLite only")
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), admin
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("BUTLER_TEST_DATABASE_URL", "")
+    if not server_url.startswith("postgresql"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'butler.db'}"
+        upgrade(url)
+        yield url
+        return
+    url, admin = _fresh_postgres_database(server_url)
+    upgrade(url)
+    yield url
+    reset_engine_cache()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Engine]:
+    """The test database, empty, and configured as the application's database."""
+    monkeypatch.setenv("BUTLER_DATABASE_URL", db_url)
+    monkeypatch.setenv("BUTLER_DATA_DIR", str(tmp_path / "data"))
+    reset_engine_cache()
+    engine = build_engine(db_url)
+    _empty_all_tables(engine)
+    yield engine
+    engine.dispose()
+    reset_engine_cache()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
