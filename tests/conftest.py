@@ -34,8 +34,10 @@ def _fresh_postgres_database(server_url: str) -> tuple[str, Engine]:
     except Exception as exc:  # the server is not there: only acceptable off CI
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"PostgreSQL not reachable at {admin_url!r} ({exc.__class__.__name__}); "
-                    "database tests ran on SQLite only")
+        pytest.skip(
+            f"PostgreSQL not reachable at {admin_url!r} ({exc.__class__.__name__}); "
+            "database tests ran on SQLite only"
+        )
     return make_url(server_url).set(database=name).render_as_string(hide_password=False), admin
 
 

@@ -52,8 +52,9 @@ def check_uscc(value: str) -> str:
     """Validate an 18-character unified social credit code, including its check character."""
     code = str(value).strip().upper()
     if len(code) != 18 or not USCC_PATTERN.match(code):
-        raise ValueError("unified social credit code must be 18 characters of digits and "
-                         "capitals without I, O, S, V, Z")
+        raise ValueError(
+            "unified social credit code must be 18 characters of digits and capitals without I, O, S, V, Z"
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise ValueError(f"unified social credit code check character is {code[17]}, expected {expected}")
@@ -66,8 +67,10 @@ def check_phone(value: str) -> str:
     phone = re.sub(r"^(\+?86)(?=1\d{10}$)", "", phone)
     if MOBILE_PATTERN.match(phone) or LANDLINE_PATTERN.match(phone) or SERVICE_NUMBER_PATTERN.match(phone):
         return phone
-    raise ValueError("phone must be an 11-digit mobile (1[3-9]…), a landline with area code "
-                     "(0xx-xxxxxxx) or a service number")
+    raise ValueError(
+        "phone must be an 11-digit mobile (1[3-9]…), a landline with area code "
+        "(0xx-xxxxxxx) or a service number"
+    )
 
 
 def pii_hash(value: str, key: str) -> str:

@@ -1,0 +1,62 @@
+# Cloud Butler: `make demo` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+HOST ?= 127.0.0.1
+API_PORT ?= 8000
+SCALE ?= small
+
+# Offline hygiene: no telemetry, caches under ./var (see STACK.md).
+export MLFLOW_DISABLE_TELEMETRY := true
+export BENTOML_DO_NOT_TRACK := true
+export BENTOML_HOME := $(CURDIR)/var/bentoml
+
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/butler db upgrade
+	$(BIN)/butler seed --scale $(SCALE) --seed 42 --if-empty
+	@echo ""
+	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
+	@echo "  API docs http://$(HOST):$(API_PORT)/docs"
+	@echo "  health   http://$(HOST):$(API_PORT)/health"
+	@echo ""
+	$(BIN)/butler serve --host $(HOST) --port $(API_PORT)
+
+test: $(STAMP) lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -q
+
+# The database tests again on PostgreSQL; CI must have it, a laptop without one is told so.
+test-postgres: $(STAMP)
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ -n "$$CI" ]; then \
+		BUTLER_TEST_DATABASE_URL=$(PG_SERVER) $(BIN)/pytest -q -m db; \
+	else \
+		echo "PostgreSQL is not running on 127.0.0.1:5432: database tests ran on SQLite only"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: bench-seed
+
+bench-seed: $(STAMP)
+	$(BIN)/python benchmarks/bench_seed.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""The ``butler`` command line: one sub-command per stage of the platform."""
+
+import logging
+import sys
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from core_app.api.server import serve
+from core_app.config import get_settings
+from core_app.db import migrate
+from core_app.imports.cli import import_command
+from core_app.seed.cli import seed
+
+app = typer.Typer(
+    help="Cloud Butler (云管家): event dispatch and service-hall data platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.command(name="seed")(seed)
+app.command(name="import")(import_command)
+app.command(name="serve")(serve)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Migrate the database schema up to REVISION (default: the latest)."""
+    migrate.upgrade(revision=revision)
+    typer.echo(f"database at {_shown_url()} is at revision {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. base.")) -> None:
+    """Migrate the database schema down to REVISION."""
+    migrate.downgrade(revision=revision)
+    typer.echo(f"database at {_shown_url()} is at revision {revision}")
+
+
+@db_app.command("heads")
+def db_heads() -> None:
+    """Print the head revision(s) of the migrations shipped with this version."""
+    typer.echo("\n".join(migrate.heads()))
+
+
+def _shown_url() -> str:
+    return make_url(get_settings().resolved_database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Run the CLI; database and input problems end with a message and exit code 2, not a traceback."""
+    logging.basicConfig(
+        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app()
+    except DBAPIError as exc:
+        typer.secho(f"error: database at {_shown_url()}: {str(exc.orig).strip()}", err=True, fg="red")
+        if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
+            typer.secho("hint: run `butler db upgrade` first", err=True)
+        sys.exit(2)
