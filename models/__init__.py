@@ -1,1 +1,1 @@
-
+"""Estimators in scikit-learn style: dispatch ranking, emotion scoring, proactive recommendation."""

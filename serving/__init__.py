@@ -1,1 +1,1 @@
-
+"""Serving: load registered models, BentoML services, the predictor the app calls."""

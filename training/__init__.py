@@ -1,1 +1,1 @@
-
+"""Training pipelines: fit, evaluate, log to MLflow and register."""
