@@ -1,0 +1,1 @@
+"""HTTP API: app factory, problem details, generic list endpoints, offline docs."""

@@ -1,0 +1,70 @@
+"""The FastAPI application factory."""
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from core_app.api import health
+from core_app.api.docs import install_offline_docs
+from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from core_app.cases import routes as cases_routes
+from core_app.events import routes as events_routes
+from core_app.matters import routes as matters_routes
+from core_app.org import routes as org_routes
+from core_app.people import routes as people_routes
+
+API_PREFIX = "/api/v1"
+DOMAIN_ROUTERS = (
+    org_routes.router,
+    matters_routes.router,
+    people_routes.router,
+    cases_routes.router,
+    events_routes.router,
+)
+
+
+def package_version() -> str:
+    try:
+        return version("cloud-butler")
+    except PackageNotFoundError:  # running from a plain checkout
+        return "0.0.0"
+
+
+def create_app() -> FastAPI:
+    """Build the API: health, the /api/v1 resources, problem-details errors, offline docs."""
+    app = FastAPI(
+        title="Cloud Butler API",
+        version=package_version(),
+        description="Cloud Butler (云管家): service-hall data platform and event dispatch. "
+        "Personal data is masked in every response.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    install_offline_docs(app)
+    app.include_router(health.router)
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.openapi = lambda: openapi_with_problem_media_type(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_with_problem_media_type(app: FastAPI) -> dict[str, Any]:
+    """Build the OpenAPI document once, listing error responses as application/problem+json only."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operation in _operations(schema):
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if PROBLEM_MEDIA_TYPE in content:
+                    content.pop("application/json", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for path in schema.get("paths", {}).values() for operation in path.values()]
