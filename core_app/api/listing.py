@@ -16,7 +16,7 @@ Query language of a list endpoint:
 import enum
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -56,26 +56,18 @@ class ResourceSpec:
     list_options: tuple[Any, ...] = ()
     # Extra fields the model has no relationship for, fetched for a whole page in one query.
     extra_fields: ExtraFields | None = None
-    label: str = field(default="")
+    label: str = ""
 
     def __post_init__(self) -> None:
+        # Fail at import time, not on the first request, when a spec names a wrong column.
         for name in (*self.filters, *self.ranges, *self.search, *self.sort_fields, self.key):
             column_of(self.model, name)
-        for name in (*self.filters, *self.ranges):
-            if _python_type(column_of(self.model, name)) is object:
-                raise TypeError(f"{self.model.__name__}.{name} has no known type to parse filters with")
-        for name in self.ranges:
-            if _python_type(column_of(self.model, name)) not in (date, datetime):
-                raise TypeError(f"{self.model.__name__}.{name} is not a date or datetime column")
-        for name in self.search:
-            if not isinstance(column_of(self.model, name).type, String | Text):
-                raise TypeError(f"{self.model.__name__}.{name} is not a text column")
+        _check_filter_types(self)
         clashes = set(self.filters) & PAGING_PARAMETERS
         if clashes:
             raise ValueError(f"filter names clash with paging parameters: {sorted(clashes)}")
-        sort_column = self.default_sort.removeprefix("-")
-        if sort_column not in self.sort_fields:
-            raise ValueError(f"default sort {sort_column!r} is not in sort_fields")
+        if self.default_sort.removeprefix("-") not in self.sort_fields:
+            raise ValueError(f"default sort {self.default_sort!r} is not in sort_fields")
 
     @property
     def name(self) -> str:
@@ -112,6 +104,19 @@ def _python_type(column: InstrumentedAttribute) -> type:
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
     return column_type.python_type
+
+
+def _check_filter_types(spec: ResourceSpec) -> None:
+    model = spec.model.__name__
+    for name in (*spec.filters, *spec.ranges):
+        if _python_type(column_of(spec.model, name)) is object:
+            raise TypeError(f"{model}.{name} has no known type to parse filter values with")
+    for name in spec.ranges:
+        if _python_type(column_of(spec.model, name)) not in (date, datetime):
+            raise TypeError(f"{model}.{name} is not a date or datetime column")
+    for name in spec.search:
+        if not isinstance(column_of(spec.model, name).type, String | Text):
+            raise TypeError(f"{model}.{name} is not a text column")
 
 
 def _parse_bool(raw: str) -> bool:

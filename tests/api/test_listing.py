@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from core_app.cases.models import CaseStatus, Channel
+from core_app.api.listing import ResourceSpec
+from core_app.cases.models import Case, CaseStatus, Channel
+from core_app.cases.schemas import CaseRead
 from tests.api import builders
 from tests.api.builders import local
 
@@ -160,3 +162,17 @@ def test_bad_parameters_are_422_problems_naming_the_field(
     assert [error["field"] for error in body["errors"]] == [field]
     assert reason_part in body["errors"][0]["reason"]
     assert field in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "error"),
+    [
+        ({"filters": ("no_such_column",)}, AttributeError),
+        ({"ranges": ("case_no",)}, TypeError),
+        ({"search": ("matter_id",)}, TypeError),
+        ({"default_sort": "-status"}, ValueError),
+    ],
+)
+def test_misconfigured_spec_fails_when_defined(wrong: dict, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        ResourceSpec(model=Case, read_schema=CaseRead, **wrong)
