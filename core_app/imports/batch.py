@@ -48,11 +48,12 @@ def validate_rows(raw: pd.DataFrame, model: type[ImportRow], source_of: dict[str
     """Run the row model over every row, collecting every field error of every row."""
     valid: dict[int, dict] = {}
     rejects: list[RejectedRow] = []
-    for row, cells in zip(raw.index, raw.to_dict("records"), strict=True):
+    fields = list(raw.columns)
+    for row, values in zip(raw.index, raw.itertuples(index=False, name=None), strict=True):
+        # Empty cells are left out so that the field's default (or "value is required") applies.
+        cells = {field: value for field, value in zip(fields, values, strict=True) if value is not None}
         try:
-            # Empty cells are left out so that the field's default (or "value is required") applies.
-            filled = {field: value for field, value in cells.items() if value is not None}
-            valid[int(row)] = model.model_validate(filled).model_dump()
+            valid[int(row)] = model.model_validate(cells).model_dump()
         except ValidationError as exc:
             rejects.extend(_rejects_from(int(row), exc, cells, source_of))
     frame = pd.DataFrame.from_dict(valid, orient="index", dtype=object, columns=list(model.model_fields))
@@ -84,24 +85,24 @@ def _rejects_from(
 
 def reject_duplicate_keys(batch: Batch, key: tuple[str, ...], key_field: str) -> int:
     """Reject every row whose natural key occurs more than once in the file; return how many."""
-    if batch.frame.empty:
+    frame = batch.frame
+    duplicated = frame.loc[frame.duplicated(subset=list(key), keep=False), list(key)]
+    if duplicated.empty:
         return 0
-    keys = batch.frame[list(key)].astype(str).agg("|".join, axis=1)
-    duplicated = keys[keys.duplicated(keep=False)]
-    rows_of_key = (
-        duplicated.index.to_series().groupby(duplicated.values).agg(lambda rows: ", ".join(map(str, rows)))
-    )
+    groups = duplicated.groupby(list(key) if len(key) > 1 else key[0], sort=False).groups
     label = " + ".join(key)
     column = batch.source_of.get(key_field, "")
-    batch.rejects.extend(
-        RejectedRow(
-            row=int(row),
-            field=key_field,
-            column=column,
-            value=_text(batch.frame.at[row, key_field]),
-            reason=f"duplicate {label} in the file (rows {rows_of_key[key_value]})",
-            code="duplicate_key",
+    for rows in groups.values():
+        listed = ", ".join(map(str, rows))
+        batch.rejects.extend(
+            RejectedRow(
+                row=int(row),
+                field=key_field,
+                column=column,
+                value=_text(frame.at[row, key_field]),
+                reason=f"duplicate {label} in the file (rows {listed})",
+                code="duplicate_key",
+            )
+            for row in rows
         )
-        for row, key_value in duplicated.items()
-    )
     return len(duplicated)

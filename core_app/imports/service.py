@@ -13,7 +13,7 @@ from core_app.imports.errors import ImportWriteError
 from core_app.imports.kinds import KindSpec, kind_spec
 from core_app.imports.reading import read_table
 from core_app.imports.report import ImportReport, completeness, top_reasons, write_rejects_csv
-from core_app.imports.upsert import fetch_existing, plan_writes, required_fallbacks, upsert
+from core_app.imports.upsert import BOOKKEEPING, fetch_existing, plan_writes, required_fallbacks, upsert
 
 
 def import_file(
@@ -54,14 +54,10 @@ def _check_and_write(
         return  # strict mode: one bad row keeps the whole file out
     if spec.create_parties:
         report.created = spec.create_parties(conn, valid)
-    columns = [
-        c for c in spec.table.c.keys() if c in valid.columns and c not in {"id", "created_at", "updated_at"}
-    ]
-    rows = valid[columns].astype(object).where(valid[columns].notna(), None).to_dict("records")
     update_columns = spec.written_columns(present)
-    plan = plan_writes(
-        rows, spec.key, existing, update_columns, required_fallbacks(spec.table, spec.generators)
-    )
+    fallbacks = required_fallbacks(spec.table, spec.generators)
+    rows = _table_rows(valid, spec, keep=set(update_columns) | set(spec.key) | set(fallbacks))
+    plan = plan_writes(rows, spec.key, existing, update_columns, fallbacks)
     upsert(conn, spec.table, spec.key, plan.to_insert + plan.to_update, update_columns)
     report.inserted, report.updated, report.unchanged = (
         len(plan.to_insert),
@@ -69,6 +65,17 @@ def _check_and_write(
         plan.unchanged,
     )
     report.written = True
+
+
+def _table_rows(valid: pd.DataFrame, spec: KindSpec, keep: set[str]) -> list[dict]:
+    """Rows as dicts of table columns; columns empty in every row are left to their defaults."""
+    columns = [
+        c
+        for c in spec.table.c.keys()
+        if c in valid.columns and c not in BOOKKEEPING and (c in keep or valid[c].notna().any())
+    ]
+    cells = valid[columns].astype(object).where(valid[columns].notna(), None)
+    return [dict(zip(columns, values, strict=True)) for values in cells.itertuples(index=False, name=None)]
 
 
 def _summarise(report: ImportReport, batch: Batch, raw: pd.DataFrame) -> None:
