@@ -1,9 +1,9 @@
 """Alembic environment: runs migrations against the URL set by core_app.db.migrate."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 
 from core_app.db.registry import metadata
+from core_app.db.session import build_engine
 
 config = context.config
 
@@ -24,11 +24,12 @@ def run_migrations_online() -> None:
     if connectable is not None:
         _run(connectable)
         return
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
-    with engine.connect() as connection:
-        _run(connection)
+    engine = build_engine(config.get_main_option("sqlalchemy.url"))
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 def _run(connection) -> None:
