@@ -194,3 +194,10 @@ def test_cli_seeds_then_refuses_a_second_run_with_exit_code_1(engine):
     second = runner.invoke(app, ["--scale", "test"])
     assert second.exit_code == 1
     assert "--reset" in second.output
+    with engine.connect() as conn:
+        cases_before = conn.scalar(text("SELECT count(*) FROM cases"))
+    kept = runner.invoke(app, ["--scale", "test", "--seed", "7", "--if-empty"])
+    assert kept.exit_code == 0
+    assert "keeping it" in kept.output
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM cases")) == cases_before

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from core_app.db.session import get_engine
 from core_app.seed.scales import Scale
-from core_app.seed.service import SeedError, SeedReport, seed_district
+from core_app.seed.service import DistrictExistsError, SeedError, SeedReport, seed_district
 
 STAGE_LABELS = {
     "organisation": "组织与事项",
@@ -27,6 +27,9 @@ def seed(
     ] = Scale.SMALL,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed and scale give the same data.")] = 42,
     reset: Annotated[bool, typer.Option("--reset", help="Empty the seeded tables first.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) when a district is already there.")
+    ] = False,
     now: Annotated[
         datetime | None, typer.Option(help="End of the 12 months of history (default: now).")
     ] = None,
@@ -35,6 +38,12 @@ def seed(
     console = Console()
     try:
         report = _run_with_progress(scale=scale, seed=seed, reset=reset, now=now, console=console)
+    except DistrictExistsError as exc:
+        if if_empty:
+            console.print("the database already holds a district; keeping it (--if-empty)")
+            return
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from None
     except SeedError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from None
