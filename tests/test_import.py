@@ -19,6 +19,7 @@ from core_app.events.models import Event, EventCategory, EventSource, EventStatu
 from core_app.imports import ImportInputError, ImportWriteError, import_file
 from core_app.imports.cli import import_command
 from core_app.matters.models import Matter, MatterType
+from core_app.org.calendar import seed_calendar_years
 from core_app.org.models import (
     Department,
     DepartmentKind,
@@ -473,3 +474,21 @@ def test_cli_map_and_mapping_file(
     assert session.scalar(select(func.count()).select_from(Case)) == 2
     bad_option = CliRunner().invoke(cli, ["import", "cases", str(DATA / "cases_mapped.csv"), "--map", "流水"])
     assert bad_option.exit_code == 2 and "SOURCE=FIELD" in bad_option.output
+
+
+def test_missing_deadlines_come_from_the_matter_limits_and_the_work_calendar(
+    engine: Engine, session: Session, refs: dict[str, int]
+) -> None:
+    seed_calendar_years(session, [2026])
+    session.commit()
+    import_file("cases", DATA / "cases_valid.csv", engine=engine)
+    deadlines = {
+        case_no: (due, legal)
+        for case_no, due, legal in session.execute(select(Case.case_no, Case.due_at, Case.legal_due_at))
+    }
+    # Accepted Monday 2026-03-02: 5 promised working days -> Monday 9th; 20 legal -> Monday 30th, 17:30.
+    assert deadlines["C001"] == (
+        datetime(2026, 3, 9, 17, 30, tzinfo=LOCAL_TZ),
+        datetime(2026, 3, 30, 17, 30, tzinfo=LOCAL_TZ),
+    )
+    assert deadlines["C004"] == (None, None)  # never accepted: no clock running

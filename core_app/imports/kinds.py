@@ -105,6 +105,8 @@ KINDS: dict[ImportKind, KindSpec] = {
             "receiver_staff_id": ("receiver_staff_no",),
             "handler_staff_id": ("handler_staff_no",),
             "intake_region_id": ("intake_region_code",),
+            "due_at": ("accepted_at", "due_at"),
+            "legal_due_at": ("accepted_at", "legal_due_at"),
         },
         create_parties=case_parties,
     ),

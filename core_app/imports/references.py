@@ -7,6 +7,7 @@ from core_app.cases.models import ApplicantType, Case
 from core_app.config import get_settings
 from core_app.events.models import EventCategory
 from core_app.imports.batch import Batch
+from core_app.imports.deadlines import fill_deadlines
 from core_app.imports.lookups import distinct_values, ids_by, map_values, rows_by, rows_by_pairs, unknown
 from core_app.matters.models import Matter
 from core_app.org.models import Department, Hall, Region, Staff, Window
@@ -27,7 +28,14 @@ def resolve_matters(conn: Connection, batch: Batch) -> None:
     """Matter code -> matter_id, and the matter's department for rows that name none."""
     frame = batch.frame
     matters = rows_by(
-        conn, Matter.code, distinct_values(frame["matter_code"]), Matter.id, Matter.department_id
+        conn,
+        Matter.code,
+        distinct_values(frame["matter_code"]),
+        Matter.id,
+        Matter.department_id,
+        Matter.promised_limit_days,
+        Matter.legal_limit_days,
+        Matter.limit_unit,
     )
     frame["matter_id"] = map_values(frame["matter_code"], {code: r.id for code, r in matters.items()})
     batch.reject(
@@ -36,6 +44,10 @@ def resolve_matters(conn: Connection, batch: Batch) -> None:
     resolve_code(conn, batch, "department_code", Department.code, "department_id", "department code")
     own_department = map_values(frame["matter_code"], {code: r.department_id for code, r in matters.items()})
     frame["department_id"] = frame["department_id"].where(frame["department_code"].notna(), own_department)
+    for column in ("promised_limit_days", "legal_limit_days", "limit_unit"):
+        frame[f"_{column}"] = map_values(
+            frame["matter_code"], {code: getattr(r, column) for code, r in matters.items()}
+        )
 
 
 def resolve_windows(conn: Connection, batch: Batch) -> None:
@@ -117,6 +129,7 @@ def resolve_case_references(conn: Connection, batch: Batch) -> None:
     frame["uscc"] = frame["uscc"].where(is_enterprise, None)
     resolve_citizens(conn, batch, "applicant_id_card")
     resolve_enterprises(conn, batch)
+    fill_deadlines(conn, frame)
 
 
 def resolve_matter_references(conn: Connection, batch: Batch) -> None:

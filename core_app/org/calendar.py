@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 import numpy as np
 from chinese_calendar import constants as cc_constants
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from core_app.config import LOCAL_TZ, get_settings
@@ -98,7 +98,7 @@ class WorkCalendar:
     _warned_years: set[int] = field(default_factory=set, repr=False)
 
     @classmethod
-    def load(cls, session: Session, intervals: str | None = None) -> "WorkCalendar":
+    def load(cls, session: Session | Connection, intervals: str | None = None) -> "WorkCalendar":
         rows = session.execute(select(WorkCalendarDay.day, WorkCalendarDay.is_workday)).all()
         return cls(
             holidays=frozenset(day for day, work in rows if not work),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core_app.org.workgrid import WorkGrid
 from core_app.seed.catalog import Catalog
 from core_app.seed.org import Organisation
-from core_app.seed.timegrid import WorkGrid, seasonal_factor, weekday
+from core_app.seed.timegrid import seasonal_factor, weekday
 
 HALL_SHARE = 0.56
 SATURDAY_HALL_WEIGHT = 0.07

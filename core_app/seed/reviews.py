@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from core_app.seed.timegrid import WorkGrid
+from core_app.org.workgrid import WorkGrid
 
 LEVEL_P = np.array([0.012, 0.02, 0.05, 0.14, 0.778])
 LEVEL_P_LATE = np.array([0.06, 0.08, 0.12, 0.2, 0.54])

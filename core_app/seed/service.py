@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core_app.config import LOCAL_TZ, get_settings
 from core_app.db.registry import metadata
 from core_app.org.calendar import WorkCalendar, seed_calendar_years
+from core_app.org.workgrid import WorkGrid
 from core_app.seed.cases import CaseContext, CaseGenerator
 from core_app.seed.catalog import build_catalog
 from core_app.seed.events import EventGenerator, build_categories
@@ -19,7 +20,6 @@ from core_app.seed.org import build_organisation
 from core_app.seed.people import build_citizens, build_enterprises
 from core_app.seed.reviews import ReviewGenerator
 from core_app.seed.scales import Scale, scale_spec
-from core_app.seed.timegrid import WorkGrid
 from core_app.seed.writer import TableWriter
 
 ProgressCallback = Callable[[str, int, int], None]
