@@ -11,6 +11,7 @@ from core_app.api.server import serve
 from core_app.config import get_settings
 from core_app.db import migrate
 from core_app.imports.cli import import_command
+from core_app.org.calendar_cli import app as calendar_app
 from core_app.seed.cli import seed
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(calendar_app, name="calendar")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)
