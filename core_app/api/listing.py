@@ -15,7 +15,7 @@ Query language of a list endpoint:
 
 import enum
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -37,8 +37,6 @@ PAGING_PARAMETERS = frozenset({"page", "page_size", "sort", "q"})
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 
-ExtraFields = Callable[[Session, Sequence[Any]], Mapping[Any, Mapping[str, Any]]]
-
 
 @dataclass(frozen=True)
 class ResourceSpec:
@@ -54,8 +52,6 @@ class ResourceSpec:
     key: str = "id"
     detail_schema: type[BaseModel] | None = None
     list_options: tuple[Any, ...] = ()
-    # Extra fields the model has no relationship for, fetched for a whole page in one query.
-    extra_fields: ExtraFields | None = None
     label: str = ""
 
     def __post_init__(self) -> None:
@@ -279,19 +275,6 @@ def parse_list_query(spec: ResourceSpec, params: Mapping[str, list[str]], *, pag
     return ListQuery(conditions, parse_sort(spec, sort), page, page_size)
 
 
-def _to_read_models(
-    session: Session, spec: ResourceSpec, schema: type[BaseModel], rows: Sequence[Any]
-) -> list[BaseModel]:
-    items = [schema.model_validate(row) for row in rows]
-    if spec.extra_fields is None or not rows:
-        return items
-    extras = spec.extra_fields(session, rows)
-    return [
-        item.model_copy(update=dict(extras.get(getattr(row, spec.key), {})))
-        for item, row in zip(items, rows, strict=True)
-    ]
-
-
 def fetch_page(session: Session, spec: ResourceSpec, query: ListQuery) -> Page:
     """Count the matching rows and load one page of them, both in SQL."""
     total = session.scalar(select(func.count()).select_from(spec.model).where(*query.conditions))
@@ -304,7 +287,7 @@ def fetch_page(session: Session, spec: ResourceSpec, query: ListQuery) -> Page:
         .offset((query.page - 1) * query.page_size)
     )
     rows = session.scalars(statement).all()
-    items = _to_read_models(session, spec, spec.read_schema, rows)
+    items = [spec.read_schema.model_validate(row) for row in rows]
     return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
 
@@ -314,7 +297,7 @@ def fetch_one(session: Session, spec: ResourceSpec, key: Any) -> BaseModel:
     if row is None:
         raise NotFoundError(f"{spec.name} {key} does not exist")
     schema = spec.detail_schema or spec.read_schema
-    return _to_read_models(session, spec, schema, [row])[0]
+    return schema.model_validate(row)
 
 
 def _filter_description(spec: ResourceSpec, name: str) -> str:

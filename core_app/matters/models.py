@@ -3,7 +3,7 @@
 import enum
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core_app.db.base import Base, IdMixin, TimestampMixin, str_enum
 
@@ -79,6 +79,10 @@ class MatterBundle(IdMixin, TimestampMixin, Base):
     lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     origin: Mapped[BundleOrigin] = mapped_column(str_enum(BundleOrigin), default=BundleOrigin.OFFICIAL)
     status: Mapped[BundleStatus] = mapped_column(str_enum(BundleStatus), default=BundleStatus.ACTIVE)
+
+    items: Mapped[list["MatterBundleItem"]] = relationship(
+        order_by="(MatterBundleItem.seq, MatterBundleItem.matter_id)", lazy="selectin"
+    )
 
 
 class MatterBundleItem(Base):
