@@ -57,6 +57,17 @@ def test_same_scale_and_seed_give_identical_data_and_another_seed_does_not(engin
     assert other["cases"] != first["cases"] and other["events"] != first["events"]
 
 
+def test_progress_ends_every_stage_full_on_what_was_written(engine, session):
+    last: dict[str, tuple[int, int]] = {}
+    report = seed_district(
+        engine, scale="test", seed=7, now=NOW, on_progress=lambda s, d, t: last.__setitem__(s, (d, t))
+    )
+    assert set(last) == {"organisation", "people", "cases", "events", "done"}
+    assert all(done == total for done, total in last.values())
+    assert last["cases"][0] == report.rows["cases"] == session.scalar(select(func.count(Case.id)))
+    assert last["events"][0] == report.rows["events"]
+
+
 def test_every_id_number_and_credit_code_is_valid(seeded, session):
     key = get_settings().pii_hash_key
     for number, hashed in session.execute(select(Citizen.id_card_no, Citizen.id_card_hash)):

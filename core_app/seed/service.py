@@ -160,6 +160,7 @@ def _write_district(
     catalog = build_catalog(np.random.default_rng([seed, 2]), org)
     for name, frame in {**org.tables(), **catalog.tables()}.items():
         writer.write(name, frame)
+    progress("organisation", 1, 1)
     progress("people", 0, spec.citizens + spec.enterprises)
     citizens = build_citizens(
         np.random.default_rng([seed, 3]), org, spec.citizens, today=today, pii_key=pii_key
@@ -190,7 +191,7 @@ def _write_district(
         spec.events
     )
     writer.write("events", events)
-    progress("events", spec.events, spec.events)
+    progress("events", len(events), len(events))
 
 
 def _write_cases(
@@ -216,3 +217,4 @@ def _write_cases(
             writer.write(name, block[name])
         done += len(block["cases"])
         progress("cases", min(done, spec.cases), spec.cases)
+    progress("cases", done, done)  # the target is an estimate: end the bar on what was written
