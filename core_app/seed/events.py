@@ -275,6 +275,7 @@ class EventGenerator:
                 poi=poi,
                 time=ve.TIMES[local.integers(len(ve.TIMES))],
                 amount=int(local.integers(2, 400)) * 100,
+                fare=int(local.integers(15, 160)),
                 count=int(local.integers(2, 12)),
                 shop=ve.SHOPS[local.integers(len(ve.SHOPS))],
                 company=f"{vp.COMPANY_WORDS[local.integers(len(vp.COMPANY_WORDS))]}公司",

@@ -2,7 +2,7 @@
 
 Each level-2 category: code, name, default department code, complexity, share of its events that the
 street office of the place handles instead, level-3 names, templates. "STREET" as the department means
-the street office of the event's street. Slots: {place} {road} {poi} {time} {amount} {count} {shop}
+the street office of the event's street. Slots: {place} {road} {poi} {time} {amount} {fare} {count} {shop}
 {company} {months}. Templates flagged ``!`` at the start are urgent (risk to life or property).
 """
 
@@ -214,7 +214,7 @@ CATEGORY_TREE = (
                 ("公交服务", "出租车投诉"),
                 (
                     "{road}的公交站台{time}等车要四十分钟以上，希望加密班次",
-                    "在{poi}附近乘坐出租车，司机拒载还绕路多收了{amount}元",
+                    "在{poi}附近乘坐出租车，司机拒载还绕路多收了{fare}元",
                     "{place}附近没有公交站，居民出行很不方便，建议增设站点",
                 ),
             ),
@@ -283,7 +283,7 @@ CATEGORY_TREE = (
                 0.0,
                 (),
                 (
-                    "{poi}停车场收费不明码标价，停了两小时收{amount}元",
+                    "{poi}停车场收费不明码标价，停了两小时收{fare}元",
                     "{place}菜市场有商户缺斤短两，称的重量明显不对",
                 ),
             ),
