@@ -10,9 +10,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from core_app.access.catalog import ensure_catalog
+from core_app.audit.guards import protect_audit_log, unprotect_audit_log
 from core_app.db.migrate import upgrade
 from core_app.db.registry import metadata
 from core_app.db.session import build_engine, reset_engine_cache
+from core_app.privacy.rules import ensure_masking_rules
 
 DB_FIXTURES = {"db_url", "engine", "session", "client"}
 
@@ -78,10 +81,16 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
+    """Empty every table, then put back the reference data the migrations load (roles, rules)."""
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            # TRUNCATE fires no row triggers, so the audit log's append-only guard stays in place.
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            unprotect_audit_log(conn)
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            protect_audit_log(conn)
+        ensure_catalog(conn)
+        ensure_masking_rules(conn)

@@ -1,12 +1,28 @@
 """Import every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
+from core_app.access import models as access_models
+from core_app.audit import models as audit_models
 from core_app.cases import models as cases_models
 from core_app.db.base import Base
 from core_app.events import models as events_models
 from core_app.matters import models as matters_models
 from core_app.org import models as org_models
 from core_app.people import models as people_models
+from core_app.privacy import models as privacy_models
+from core_app.publishing import models as publishing_models
+from core_app.warnings import models as warnings_models
 
-MODEL_MODULES = (org_models, matters_models, people_models, cases_models, events_models)
+MODEL_MODULES = (
+    org_models,
+    matters_models,
+    people_models,
+    cases_models,
+    events_models,
+    access_models,
+    audit_models,
+    privacy_models,
+    publishing_models,
+    warnings_models,
+)
 
 metadata = Base.metadata

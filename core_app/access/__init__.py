@@ -1,0 +1,1 @@
+"""Who may do what: users, roles, permissions, data scopes, tokens and API keys."""

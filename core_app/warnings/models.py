@@ -1,0 +1,51 @@
+"""Warning rules: thresholds per department, matter or hall, with reminders and recipients (DOMAIN §6.2)."""
+
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core_app.db.base import Base, IdMixin, TimestampMixin, str_enum
+
+
+class RuleType(enum.StrEnum):
+    RECEIPT_RESPONSE = "receipt_response"
+    ACCEPTANCE_RESPONSE = "acceptance_response"
+    NEAR_DUE = "near_due"
+    OVERDUE = "overdue"
+    SPECIAL_STEP_DURATION = "special_step_duration"
+    ABNORMAL_COUNT = "abnormal_count"
+    BAD_REVIEW = "bad_review"
+    SIGN_SLA = "sign_sla"
+    HANDLE_SLA = "handle_sla"
+
+
+class ThresholdUnit(enum.StrEnum):
+    WORKING_MINUTES = "working_minutes"
+    MINUTES = "minutes"
+    COUNT = "count"
+    RATIO = "ratio"
+
+
+class WarningRule(IdMixin, TimestampMixin, Base):
+    __tablename__ = "warning_rules"
+    __table_args__ = (
+        # S1 §3.2.2.5: the handler is reminded "不少于两次".
+        CheckConstraint("reminder_count >= 2", name="at_least_two_reminders"),
+        CheckConstraint("near_due_ratio > 0 AND near_due_ratio <= 1", name="near_due_ratio_range"),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    rule_type: Mapped[RuleType] = mapped_column(str_enum(RuleType), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id"))
+    threshold: Mapped[float]
+    unit: Mapped[ThresholdUnit] = mapped_column(str_enum(ThresholdUnit))
+    period: Mapped[str | None] = mapped_column(String(16))
+    near_due_ratio: Mapped[float] = mapped_column(default=0.8)
+    reminder_count: Mapped[int] = mapped_column(default=2)
+    reminder_interval_minutes: Mapped[int] = mapped_column(default=60)
+    recipients: Mapped[str] = mapped_column(String(200), default="handler")
+    channels: Mapped[str] = mapped_column(String(100), default="ding")
+    enabled: Mapped[bool] = mapped_column(default=True)
