@@ -23,6 +23,16 @@ class Settings(BaseSettings):
         default="cloud-butler-dev-key",
         description="HMAC key for ID-number hashes; set a secret one in production.",
     )
+    jwt_secret: str = Field(
+        default="cloud-butler-dev-jwt-secret-change-me-in-production",
+        description="HMAC key for access and refresh tokens; set a long random one in production.",
+    )
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+    login_max_failures: int = Field(default=5, description="Failed logins before the account locks.")
+    login_lockout_minutes: int = 15
+    oidc_issuer_url: str = Field(default="", description="Unified identity provider (OIDC) issuer URL.")
+    oidc_client_id: str = ""
     work_intervals: str = Field(
         default="08:30-12:00,13:30-17:30", description="Hall working intervals, comma separated."
     )

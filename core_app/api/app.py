@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from core_app.api import health
 from core_app.api.docs import install_offline_docs
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from core_app.api.request_id import install_request_id
 from core_app.cases import routes as cases_routes
 from core_app.events import routes as events_routes
 from core_app.matters import routes as matters_routes
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_request_id(app)
     install_offline_docs(app)
     app.include_router(health.router)
     for router in DOMAIN_ROUTERS:

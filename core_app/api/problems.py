@@ -35,17 +35,32 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raise to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, *, slug: str | None = None, errors=None) -> None:
+    def __init__(
+        self, status: int, detail: str, *, slug: str | None = None, errors=None, headers=None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.slug = slug or _slug(status)
         self.errors: list[FieldError] | None = errors
+        self.headers: dict[str, str] | None = headers
 
 
 class NotFoundError(ProblemError):
     def __init__(self, detail: str) -> None:
         super().__init__(404, detail)
+
+
+class UnauthorizedError(ProblemError):
+    """No valid credentials: the client should (re-)authenticate."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(403, detail)
 
 
 class InvalidParameterError(ProblemError):
@@ -89,7 +104,9 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 
 async def _on_problem(request: Request, exc: ProblemError) -> JSONResponse:
-    return problem_response(request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors)
+    return problem_response(
+        request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+    )
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
