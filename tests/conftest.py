@@ -3,21 +3,23 @@ BUTLER_TEST_DATABASE_URL names a server), emptied between tests."""
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core_app.access.catalog import ensure_catalog
+from core_app.access.models import Role, User, UserRole
+from core_app.access.tokens import issue_token
 from core_app.audit.guards import protect_audit_log, unprotect_audit_log
 from core_app.db.migrate import upgrade
 from core_app.db.registry import metadata
 from core_app.db.session import build_engine, reset_engine_cache
 from core_app.privacy.rules import ensure_masking_rules
 
-DB_FIXTURES = {"db_url", "engine", "session", "client"}
+DB_FIXTURES = {"db_url", "engine", "session", "client", "auth_headers"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -94,3 +96,35 @@ def _empty_all_tables(engine: Engine) -> None:
             protect_audit_log(conn)
         ensure_catalog(conn)
         ensure_masking_rules(conn)
+
+
+AuthHeaders = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def auth_headers(session: Session) -> AuthHeaders:
+    """Make a user holding one role over a scope; return the Authorization header of its access token."""
+    made = iter(range(1, 10_000))
+
+    def make(
+        role: str,
+        *,
+        scope: str = "all",
+        scope_id: int | None = None,
+        citizen_id: int | None = None,
+        enterprise_id: int | None = None,
+    ) -> dict[str, str]:
+        role_id = session.scalar(select(Role.id).where(Role.code == role))
+        assert role_id is not None, f"no role {role!r}"
+        user = User(
+            username=f"{role}-{scope}-{scope_id}-{next(made)}",
+            citizen_id=citizen_id,
+            enterprise_id=enterprise_id,
+            roles=[UserRole(role_id=role_id, scope=scope, scope_id=scope_id)],
+        )
+        session.add(user)
+        session.commit()
+        token = issue_token(user_id=user.id, username=user.username, kind="access").token
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -20,18 +20,30 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, String, Text, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator
 
+from core_app.access.deps import require
+from core_app.access.principal import Principal
+from core_app.access.scope import ScopeRule
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from core_app.api.problems import DETAIL_RESPONSES, LIST_RESPONSES, InvalidParameterError, NotFoundError
+from core_app.api.problems import (
+    DETAIL_RESPONSES,
+    LIST_RESPONSES,
+    ForbiddenError,
+    InvalidParameterError,
+    NotFoundError,
+)
+from core_app.audit.service import record
 from core_app.config import LOCAL_TZ
 from core_app.db import registry  # noqa: F401  (all tables known: foreign-key columns get their types)
+from core_app.privacy.masking import unmasked_pii
 
 PAGING_PARAMETERS = frozenset({"page", "page_size", "sort", "q"})
 TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -44,6 +56,9 @@ class ResourceSpec:
 
     model: type
     read_schema: type[BaseModel]
+    permission: str
+    scope: ScopeRule | None = None  # None: every holder of the permission sees every row
+    pii: bool = False  # the read schema has masked fields; ?unmask=true needs pii:view and is audited
     filters: tuple[str, ...] = ()
     ranges: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
@@ -275,6 +290,11 @@ def parse_list_query(spec: ResourceSpec, params: Mapping[str, list[str]], *, pag
     return ListQuery(conditions, parse_sort(spec, sort), page, page_size)
 
 
+def scope_conditions(spec: ResourceSpec, principal: Principal) -> list[ColumnElement[bool]]:
+    """The data-scope condition of the caller on this resource (none for unscoped resources)."""
+    return [] if spec.scope is None else [spec.scope.condition(principal, spec.permission)]
+
+
 def fetch_page(session: Session, spec: ResourceSpec, query: ListQuery) -> Page:
     """Count the matching rows and load one page of them, both in SQL."""
     total = session.scalar(select(func.count()).select_from(spec.model).where(*query.conditions))
@@ -291,9 +311,15 @@ def fetch_page(session: Session, spec: ResourceSpec, query: ListQuery) -> Page:
     return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
 
-def fetch_one(session: Session, spec: ResourceSpec, key: Any) -> BaseModel:
-    """Load one record by key as its detail schema, or raise a 404 problem."""
-    row = session.get(spec.model, key)
+def fetch_one(session: Session, spec: ResourceSpec, key: Any, principal: Principal) -> BaseModel:
+    """Load one record in the caller's scope as its detail schema, or raise a 404 problem.
+
+    A record outside the scope is answered exactly like a missing one, so its existence does not leak.
+    """
+    statement = select(spec.model).where(
+        column_of(spec.model, spec.key) == key, *scope_conditions(spec, principal)
+    )
+    row = session.scalars(statement).one_or_none()
     if row is None:
         raise NotFoundError(f"{spec.name} {key} does not exist")
     schema = spec.detail_schema or spec.read_schema
@@ -339,23 +365,68 @@ def _query_parameters(spec: ResourceSpec) -> list[inspect.Parameter]:
 
 
 def _list_endpoint(spec: ResourceSpec) -> Callable[..., Page]:
-    def list_records(request: Request, session: SessionDep, **parameters: Any) -> Page:
-        params = {name: request.query_params.getlist(name) for name in request.query_params}
+    def list_records(request: Request, session: SessionDep, principal: Principal, **parameters: Any):
+        params = {n: request.query_params.getlist(n) for n in request.query_params if n != "unmask"}
         query = parse_list_query(spec, params, page=parameters["page"], page_size=parameters["page_size"])
-        return fetch_page(session, spec, query)
+        query.conditions.extend(scope_conditions(spec, principal))
+        page = fetch_page(session, spec, query)
+        if not parameters.get("unmask"):
+            return page
+        ids = [getattr(item, spec.key) for item in page.items]
+        return unmasked_response(session, spec, principal, request, page, ids)
 
     # FastAPI reads the signature to document and validate parameters: give it one per spec field.
-    own = [
-        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        inspect.Parameter("session", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SessionDep),
-    ]
-    list_records.__signature__ = inspect.Signature([*own, *_query_parameters(spec)])  # type: ignore[attr-defined]
+    list_records.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*_own_parameters(spec), *_query_parameters(spec), *_unmask_parameter(spec)]
+    )
     return list_records
 
 
+def _own_parameters(spec: ResourceSpec) -> list[inspect.Parameter]:
+    """request, session and the caller, who must hold the spec's permission."""
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    caller = Annotated[Principal, Depends(require(spec.permission))]
+    return [
+        inspect.Parameter("request", positional, annotation=Request),
+        inspect.Parameter("session", positional, annotation=SessionDep),
+        inspect.Parameter("principal", positional, annotation=caller),
+    ]
+
+
+def _unmask_parameter(spec: ResourceSpec) -> list[inspect.Parameter]:
+    if not spec.pii:
+        return []
+    description = "Show personal data in clear; needs pii:view, and every such read is audited."
+    annotation = Annotated[bool, Query(description=description)]
+    return [inspect.Parameter("unmask", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=annotation)]
+
+
+def unmasked_response(
+    session: Session, spec: ResourceSpec, principal: Principal, request: Request, body: BaseModel, ids: list
+) -> JSONResponse:
+    """Serialise ``body`` without masking for a pii:view holder, and audit the read in the same step."""
+    if not principal.can("pii:view"):
+        raise ForbiddenError(f"unmask=true needs the permission 'pii:view', which {principal.username} lacks")
+    record(
+        session,
+        principal=principal,
+        action="pii_read",
+        entity=spec.model.__tablename__,
+        entity_id=",".join(map(str, ids))[:64] if ids else None,
+        after={"ids": ids, "query": str(request.url.query)},
+        request=request,
+    )
+    session.commit()
+    with unmasked_pii():
+        return JSONResponse(body.model_dump(mode="json"))
+
+
 def _detail_endpoint(spec: ResourceSpec) -> Callable[..., BaseModel]:
-    def get_record(session: SessionDep, **path_values: Any) -> BaseModel:
-        return fetch_one(session, spec, path_values[spec.key])
+    def get_record(request: Request, session: SessionDep, principal: Principal, **values: Any):
+        item = fetch_one(session, spec, values[spec.key], principal)
+        if not values.get("unmask"):
+            return item
+        return unmasked_response(session, spec, principal, request, item, [values[spec.key]])
 
     key_type = _python_type(column_of(spec.model, spec.key))
     key_parameter = inspect.Parameter(
@@ -363,10 +434,9 @@ def _detail_endpoint(spec: ResourceSpec) -> Callable[..., BaseModel]:
         inspect.Parameter.KEYWORD_ONLY,
         annotation=Annotated[key_type, Path(description=f"The {spec.name}'s {spec.key}.")],
     )
-    session_parameter = inspect.Parameter(
-        "session", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SessionDep
+    get_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*_own_parameters(spec), key_parameter, *_unmask_parameter(spec)]
     )
-    get_record.__signature__ = inspect.Signature([session_parameter, key_parameter])  # type: ignore[attr-defined]
     return get_record
 
 

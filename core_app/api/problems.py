@@ -137,7 +137,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": Problem,
+        "description": "Missing, expired or invalid credentials",
+        "content": PROBLEM_CONTENT,
+    },
+    403: {"model": Problem, "description": "The caller lacks the permission", "content": PROBLEM_CONTENT},
+}
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
     422: {
         "model": Problem,
         "description": "Invalid filter, sort or paging parameter",
@@ -145,6 +154,7 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
 }
 DETAIL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
     404: {"model": Problem, "description": "No record with this id", "content": PROBLEM_CONTENT},
     422: {"model": Problem, "description": "Malformed id", "content": PROBLEM_CONTENT},
 }

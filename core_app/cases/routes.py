@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 from sqlalchemy.orm import lazyload
 
+from core_app.access import scopes
 from core_app.api.listing import ResourceSpec, add_resource_routes
 from core_app.cases.models import Case, QueueTicket, Review
 from core_app.cases.schemas import CaseDetailRead, CaseRead, QueueTicketRead, ReviewRead
@@ -14,6 +15,9 @@ CASE_TIMESTAMPS = ("submitted_at", "received_at", "accepted_at", "completed_at",
 CASES = ResourceSpec(
     model=Case,
     read_schema=CaseRead,
+    permission="cases:read",
+    scope=scopes.CASES,
+    pii=True,
     detail_schema=CaseDetailRead,
     filters=(
         "id",
@@ -47,6 +51,8 @@ CASES = ResourceSpec(
 TICKETS = ResourceSpec(
     model=QueueTicket,
     read_schema=QueueTicketRead,
+    permission="cases:read",
+    scope=scopes.TICKETS,
     filters=("id", "hall_id", "ticket_no", "queue_group", "is_booking", "window_id", "staff_id", "status"),
     ranges=("taken_on", "taken_at", "called_at"),
     search=("ticket_no",),
@@ -57,6 +63,9 @@ TICKETS = ResourceSpec(
 REVIEWS = ResourceSpec(
     model=Review,
     read_schema=ReviewRead,
+    permission="cases:read",
+    scope=scopes.REVIEWS,
+    pii=True,
     filters=(
         "id",
         "case_id",

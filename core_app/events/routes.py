@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from core_app.access import scopes
 from core_app.api.listing import ResourceSpec, add_resource_routes
 from core_app.events.models import Event, EventCategory
 from core_app.events.schemas import EventCategoryRead, EventRead
@@ -13,6 +14,7 @@ EVENT_TIMESTAMPS = ("reported_at", "received_at", "dispatched_at", "completed_at
 EVENT_CATEGORIES = ResourceSpec(
     model=EventCategory,
     read_schema=EventCategoryRead,
+    permission="events:read",
     filters=("id", "code", "parent_id", "level", "default_complexity", "default_department_id", "sensitive"),
     search=("code", "name"),
     sort_fields=("id", "code", "name", "level"),
@@ -21,6 +23,9 @@ EVENT_CATEGORIES = ResourceSpec(
 EVENTS = ResourceSpec(
     model=Event,
     read_schema=EventRead,
+    permission="events:read",
+    scope=scopes.EVENTS,
+    pii=True,
     filters=(
         "id",
         "event_no",

@@ -12,6 +12,7 @@ router = APIRouter(tags=["matters"])
 MATTERS = ResourceSpec(
     model=Matter,
     read_schema=MatterRead,
+    permission="matters:read",
     filters=(
         "id",
         "code",
@@ -32,6 +33,7 @@ MATTERS = ResourceSpec(
 BUNDLES = ResourceSpec(
     model=MatterBundle,
     read_schema=MatterBundleRead,
+    permission="matters:read",
     filters=("id", "lead_department_id", "origin", "status"),
     search=("name",),
     sort_fields=("id", "name", "status"),

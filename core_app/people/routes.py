@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from core_app.access import scopes
 from core_app.api.listing import ResourceSpec, add_resource_routes
 from core_app.people.models import Citizen, Enterprise
 from core_app.people.schemas import CitizenRead, EnterpriseRead
@@ -11,6 +12,9 @@ router = APIRouter(tags=["people"])
 CITIZENS = ResourceSpec(
     model=Citizen,
     read_schema=CitizenRead,
+    permission="people:read",
+    scope=scopes.CITIZENS,
+    pii=True,
     filters=("id", "gender", "birth_year", "region_id", "special_group"),
     search=("name",),
     sort_fields=("id", "birth_year", "region_id"),
@@ -18,6 +22,9 @@ CITIZENS = ResourceSpec(
 ENTERPRISES = ResourceSpec(
     model=Enterprise,
     read_schema=EnterpriseRead,
+    permission="people:read",
+    scope=scopes.ENTERPRISES,
+    pii=True,
     filters=("id", "uscc", "industry_code", "region_id", "credit_level"),
     ranges=("established_on",),
     search=("uscc", "name"),

@@ -10,6 +10,13 @@ from core_app.api.app import create_app
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+def client(engine: Engine, auth_headers) -> Iterator[TestClient]:
+    """A client signed in as a system administrator (every permission, every record)."""
+    with TestClient(create_app(), headers=auth_headers("system_admin")) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app()) as test_client:
         yield test_client

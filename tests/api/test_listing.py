@@ -175,4 +175,4 @@ def test_bad_parameters_are_422_problems_naming_the_field(
 )
 def test_misconfigured_spec_fails_when_defined(wrong: dict, error: type[Exception]) -> None:
     with pytest.raises(error):
-        ResourceSpec(model=Case, read_schema=CaseRead, **wrong)
+        ResourceSpec(model=Case, read_schema=CaseRead, permission="cases:read", **wrong)

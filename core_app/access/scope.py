@@ -1,0 +1,78 @@
+"""Data scope: which rows a caller's grants reach, as SQL conditions added to every query.
+
+A grant scoped to a department reaches that department's subtree; to a region, that region's subtree
+(a town and its villages); to a hall, that hall; ``self`` reaches the caller's own citizen or enterprise
+records. Conditions are built in SQL (recursive CTEs on the trees), never by filtering rows afterwards.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from core_app.access.models import ScopeKind
+from core_app.access.principal import Grant, Principal
+from core_app.org.models import Department, Region
+
+# A rule answers, for one grant, "which rows does it reach" as a condition on the resource's table.
+ScopeClause = Callable[[Grant, Principal], ColumnElement[bool]]
+
+
+def department_subtree(department_id: int | None) -> Select:
+    """SELECT the id of the department and of every department below it."""
+    tree = select(Department.id).where(Department.id == department_id).cte("dept_tree", recursive=True)
+    tree = tree.union_all(select(Department.id).where(Department.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def region_subtree(region_id: int | None) -> Select:
+    """SELECT the id of the region and of every region below it (town -> villages -> grids)."""
+    tree = select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
+    tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def in_department(column) -> ScopeClause:
+    return lambda grant, _principal: column.in_(department_subtree(grant.scope_id))
+
+
+def in_region(*columns) -> ScopeClause:
+    return lambda grant, _principal: or_(*(c.in_(region_subtree(grant.scope_id)) for c in columns))
+
+
+def equals_scope_id(column) -> ScopeClause:
+    return lambda grant, _principal: column == grant.scope_id
+
+
+def own_records(*, citizen=None, enterprise=None) -> ScopeClause:
+    """Rows that belong to the caller's own citizen or enterprise identity; nothing if it has none."""
+
+    def clause(_grant: Grant, principal: Principal) -> ColumnElement[bool]:
+        parts = []
+        if citizen is not None and principal.citizen_id is not None:
+            parts.append(citizen == principal.citizen_id)
+        if enterprise is not None and principal.enterprise_id is not None:
+            parts.append(enterprise == principal.enterprise_id)
+        return or_(*parts) if parts else false()
+
+    return clause
+
+
+def through(column, subquery_of: Callable[[Grant, Principal], Select]) -> ScopeClause:
+    """Rows whose ``column`` is among the ids another scoped query returns (e.g. reviews via cases)."""
+    return lambda grant, principal: column.in_(subquery_of(grant, principal))
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """How one resource's rows answer each kind of scope; a kind it cannot answer reaches nothing."""
+
+    clauses: dict[ScopeKind, ScopeClause] = field(default_factory=dict)
+
+    def condition(self, principal: Principal, permission: str) -> ColumnElement[bool]:
+        """Rows the principal may see with ``permission``: the union of what each grant reaches."""
+        grants = principal.grants_for(permission)
+        if any(g.scope == ScopeKind.ALL for g in grants):
+            return true()
+        reached = [self.clauses[g.scope](g, principal) for g in grants if g.scope in self.clauses]
+        return or_(*reached) if reached else false()
