@@ -5,6 +5,7 @@ A grant scoped to a department reaches that department's subtree; to a region, t
 records. Conditions are built in SQL (recursive CTEs on the trees), never by filtering rows afterwards.
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,22 +15,29 @@ from core_app.access.models import ScopeKind
 from core_app.access.principal import Grant, Principal
 from core_app.org.models import Department, Region
 
+_cte_serial = itertools.count(1)
+
 # A rule answers, for one grant, "which rows does it reach" as a condition on the resource's table.
 ScopeClause = Callable[[Grant, Principal], ColumnElement[bool]]
 
 
 def department_subtree(department_id: int | None) -> Select:
     """SELECT the id of the department and of every department below it."""
-    tree = select(Department.id).where(Department.id == department_id).cte("dept_tree", recursive=True)
+    tree = select(Department.id).where(Department.id == department_id).cte(_cte_name("dept"), recursive=True)
     tree = tree.union_all(select(Department.id).where(Department.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
 def region_subtree(region_id: int | None) -> Select:
     """SELECT the id of the region and of every region below it (town -> villages -> grids)."""
-    tree = select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
+    tree = select(Region.id).where(Region.id == region_id).cte(_cte_name("region"), recursive=True)
     tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
     return select(tree.c.id)
+
+
+def _cte_name(tree: str) -> str:
+    # One statement may hold several subtrees (several grants, several columns): each needs its own name.
+    return f"{tree}_tree_{next(_cte_serial)}"
 
 
 def in_department(column) -> ScopeClause:
@@ -37,7 +45,11 @@ def in_department(column) -> ScopeClause:
 
 
 def in_region(*columns) -> ScopeClause:
-    return lambda grant, _principal: or_(*(c.in_(region_subtree(grant.scope_id)) for c in columns))
+    def clause(grant: Grant, _principal: Principal) -> ColumnElement[bool]:
+        subtree = region_subtree(grant.scope_id)
+        return or_(*(column.in_(subtree) for column in columns))
+
+    return clause
 
 
 def equals_scope_id(column) -> ScopeClause:

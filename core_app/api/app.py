@@ -10,6 +10,7 @@ from core_app.api import health
 from core_app.api.docs import install_offline_docs
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from core_app.api.request_id import install_request_id
+from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
 from core_app.events import routes as events_routes
 from core_app.matters import routes as matters_routes
@@ -23,6 +24,7 @@ DOMAIN_ROUTERS = (
     people_routes.router,
     cases_routes.router,
     events_routes.router,
+    audit_routes.router,
 )
 
 
