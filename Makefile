@@ -25,6 +25,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/butler db upgrade
 	$(BIN)/butler seed --scale $(SCALE) --seed 42 --if-empty
+	$(BIN)/butler user demo
 	@echo ""
 	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
 	@echo "  API docs http://$(HOST):$(API_PORT)/docs"

@@ -7,6 +7,7 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from core_app.access.cli import apikey_app, role_app, user_app
 from core_app.api.server import serve
 from core_app.config import get_settings
 from core_app.db import migrate
@@ -22,6 +23,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(user_app, name="user")
+app.add_typer(role_app, name="role")
+app.add_typer(apikey_app, name="apikey")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     oidc_issuer_url: str = Field(default="", description="Unified identity provider (OIDC) issuer URL.")
     oidc_client_id: str = ""
+    oidc_auto_provision: bool = Field(
+        default=False, description="Create a user without roles for an unknown SSO identity."
+    )
+    demo_password_pattern: str = Field(
+        default="demo-{username}-2026", description="DEMO ONLY: passwords of `butler user demo`."
+    )
     work_intervals: str = Field(
         default="08:30-12:00,13:30-17:30", description="Hall working intervals, comma separated."
     )

@@ -9,6 +9,7 @@ from core_app.admin import matter_schemas as schemas
 from core_app.admin import matter_service as service
 from core_app.admin.common import Audit, audit_dependency, commit
 from core_app.admin.responses import WRITE_RESPONSES
+from core_app.api.params import RecordId
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem
 from core_app.imports import ImportReport
 from core_app.matters.schemas import MatterBundleRead, MatterRead
@@ -27,7 +28,7 @@ def create_matter(audit: MattersWrite, data: schemas.MatterCreate):
 
 
 @router.patch("/matters/{matter_id}", response_model=MatterRead)
-def update_matter(audit: MattersWrite, matter_id: int, data: schemas.MatterUpdate):
+def update_matter(audit: MattersWrite, matter_id: RecordId, data: schemas.MatterUpdate):
     """Change a matter; send the version you read to be refused (409) if someone changed it since."""
     matter = service.update_matter(audit=audit, matter_id=matter_id, data=data)
     commit(audit.session, on_conflict=("code", "is already used"))
@@ -100,7 +101,7 @@ def create_bundle(audit: MattersWrite, data: schemas.BundleCreate):
 
 
 @router.patch("/bundles/{bundle_id}", response_model=MatterBundleRead)
-def update_bundle(audit: MattersWrite, bundle_id: int, data: schemas.BundleUpdate):
+def update_bundle(audit: MattersWrite, bundle_id: RecordId, data: schemas.BundleUpdate):
     """Change a bundle: name, lead department, status (candidate/approved/active/retired), matters."""
     bundle = service.update_bundle(audit=audit, bundle_id=bundle_id, data=data)
     commit(audit.session, on_conflict=("name", "is already used"))

@@ -9,6 +9,7 @@ from core_app.admin import org_schemas as schemas
 from core_app.admin import org_service as service
 from core_app.admin.common import Audit, audit_dependency, commit
 from core_app.admin.responses import WRITE_RESPONSES
+from core_app.api.params import RecordId
 from core_app.org.schemas import HallRead, HallZoneRead, StaffPostRead, WindowRead, WorkCalendarDayRead
 
 router = APIRouter(prefix="/admin", tags=["admin: hall information"], responses=WRITE_RESPONSES)
@@ -25,7 +26,7 @@ def create_hall(audit: OrgWrite, data: schemas.HallCreate):
 
 
 @router.patch("/halls/{hall_id}", response_model=HallRead)
-def update_hall(audit: OrgWrite, hall_id: int, data: schemas.HallUpdate):
+def update_hall(audit: OrgWrite, hall_id: RecordId, data: schemas.HallUpdate):
     """Change a hall."""
     hall = service.update_hall(audit=audit, hall_id=hall_id, data=data)
     commit(audit.session, on_conflict=("code", "is already used"))
@@ -41,7 +42,7 @@ def create_zone(audit: OrgWrite, data: schemas.HallZoneCreate):
 
 
 @router.patch("/hall-zones/{zone_id}", response_model=HallZoneRead)
-def update_zone(audit: OrgWrite, zone_id: int, data: schemas.HallZoneUpdate):
+def update_zone(audit: OrgWrite, zone_id: RecordId, data: schemas.HallZoneUpdate):
     """Rename a zone or change its floor."""
     zone = service.update_zone(audit=audit, zone_id=zone_id, data=data)
     commit(audit.session, on_conflict=("name", "is already used in this hall"))
@@ -57,7 +58,7 @@ def create_window(audit: OrgWrite, data: schemas.WindowCreate):
 
 
 @router.patch("/windows/{window_id}", response_model=WindowRead)
-def update_window(audit: OrgWrite, window_id: int, data: schemas.WindowUpdate):
+def update_window(audit: OrgWrite, window_id: RecordId, data: schemas.WindowUpdate):
     """Change a window (number, zone, kind, department, open/paused/closed)."""
     window = service.update_window(audit=audit, window_id=window_id, data=data)
     commit(audit.session, on_conflict=("window_no", "is already used in this hall"))
@@ -65,7 +66,7 @@ def update_window(audit: OrgWrite, window_id: int, data: schemas.WindowUpdate):
 
 
 @router.put("/windows/{window_id}/matters", response_model=WindowRead)
-def replace_window_matters(audit: OrgWrite, window_id: int, data: schemas.WindowMattersPut):
+def replace_window_matters(audit: OrgWrite, window_id: RecordId, data: schemas.WindowMattersPut):
     """Replace the matters the window takes in."""
     window = service.replace_window_matters(audit=audit, window_id=window_id, data=data)
     commit(audit.session)
@@ -81,7 +82,7 @@ def create_staff_post(audit: OrgWrite, data: schemas.StaffPostCreate):
 
 
 @router.patch("/staff-posts/{post_id}", response_model=StaffPostRead)
-def update_staff_post(audit: OrgWrite, post_id: int, data: schemas.StaffPostUpdate):
+def update_staff_post(audit: OrgWrite, post_id: RecordId, data: schemas.StaffPostUpdate):
     """End a staff post (valid_to) or move it to another zone."""
     post = service.update_staff_post(audit=audit, post_id=post_id, data=data)
     commit(audit.session)

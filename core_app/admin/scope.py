@@ -1,18 +1,15 @@
-"""Department subtrees for scoped grants (until ``core_app.access.scope`` provides this centrally)."""
+"""Which departments a scoped grant may configure (warning rules of its own subtree only)."""
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Principal
-from core_app.org.models import Department
+from core_app.access.scope import department_subtree
 
 
 def department_subtree_ids(session: Session, department_id: int) -> set[int]:
-    """The department and every department below it, by a recursive CTE on ``parent_id``."""
-    tree = select(Department.id).where(Department.id == department_id).cte("subtree", recursive=True)
-    tree = tree.union(select(Department.id).where(Department.parent_id == tree.c.id))
-    return set(session.scalars(select(tree.c.id)))
+    """The department and every department below it."""
+    return set(session.scalars(department_subtree(department_id)))
 
 
 def reachable_departments(session: Session, principal: Principal, permission: str) -> set[int] | None:

@@ -14,6 +14,7 @@ from core_app.admin.common import Audit, audit_dependency, commit, get_or_404
 from core_app.admin.responses import WRITE_RESPONSES
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from core_app.api.params import RecordId
 from core_app.privacy.models import MaskingRule
 
 router = APIRouter(prefix="/admin", tags=["admin: users and roles"], responses=WRITE_RESPONSES)
@@ -38,7 +39,7 @@ def list_users(
 
 
 @router.get("/users/{user_id}", response_model=schemas.UserRead)
-def get_user(session: SessionDep, _: UsersRead, user_id: int):
+def get_user(session: SessionDep, _: UsersRead, user_id: RecordId):
     """One user with its role grants."""
     return get_or_404(session, User, user_id)
 
@@ -52,7 +53,7 @@ def create_user(audit: UsersWrite, data: schemas.UserCreate):
 
 
 @router.patch("/users/{user_id}", response_model=schemas.UserRead)
-def update_user(audit: UsersWrite, user_id: int, data: schemas.UserUpdate):
+def update_user(audit: UsersWrite, user_id: RecordId, data: schemas.UserUpdate):
     """Change the display name, enable or disable, or unlock a user."""
     user = service.update_user(audit=audit, user_id=user_id, data=data)
     commit(audit.session)
@@ -60,7 +61,7 @@ def update_user(audit: UsersWrite, user_id: int, data: schemas.UserUpdate):
 
 
 @router.post("/users/{user_id}/roles", response_model=schemas.GrantRead, status_code=201)
-def grant_role(audit: UsersWrite, user_id: int, data: schemas.GrantCreate):
+def grant_role(audit: UsersWrite, user_id: RecordId, data: schemas.GrantCreate):
     """Grant a role over a scope (all, department, region, hall, self)."""
     grant = service.grant_role(audit=audit, user_id=user_id, data=data)
     commit(audit.session, on_conflict=("role", "is already granted over this scope"))
@@ -68,7 +69,7 @@ def grant_role(audit: UsersWrite, user_id: int, data: schemas.GrantCreate):
 
 
 @router.delete("/users/{user_id}/roles/{grant_id}", status_code=204)
-def revoke_role(audit: UsersWrite, user_id: int, grant_id: int) -> Response:
+def revoke_role(audit: UsersWrite, user_id: RecordId, grant_id: RecordId) -> Response:
     """Take a role grant away."""
     service.revoke_role(audit=audit, user_id=user_id, grant_id=grant_id)
     commit(audit.session)
@@ -82,7 +83,7 @@ def list_roles(session: SessionDep, _: UsersRead):
 
 
 @router.get("/roles/{role_id}", response_model=schemas.RoleRead)
-def get_role(session: SessionDep, _: UsersRead, role_id: int):
+def get_role(session: SessionDep, _: UsersRead, role_id: RecordId):
     """One role with its permission codes."""
     return get_or_404(session, Role, role_id)
 
@@ -96,7 +97,7 @@ def create_role(audit: UsersWrite, data: schemas.RoleCreate):
 
 
 @router.patch("/roles/{role_id}", response_model=schemas.RoleRead)
-def update_role(audit: UsersWrite, role_id: int, data: schemas.RoleUpdate):
+def update_role(audit: UsersWrite, role_id: RecordId, data: schemas.RoleUpdate):
     """Change a role's name, description or permission codes."""
     role = service.update_role(audit=audit, role_id=role_id, data=data)
     commit(audit.session)
@@ -104,7 +105,7 @@ def update_role(audit: UsersWrite, role_id: int, data: schemas.RoleUpdate):
 
 
 @router.delete("/roles/{role_id}", status_code=204)
-def delete_role(audit: UsersWrite, role_id: int) -> Response:
+def delete_role(audit: UsersWrite, role_id: RecordId) -> Response:
     """Delete a custom role nobody holds (built-in roles cannot be deleted)."""
     service.delete_role(audit=audit, role_id=role_id)
     commit(audit.session)

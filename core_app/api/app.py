@@ -6,6 +6,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from core_app.access import routes as access_routes
+from core_app.admin import matter_routes as admin_matter_routes
+from core_app.admin import org_routes as admin_org_routes
+from core_app.admin import user_routes as admin_user_routes
 from core_app.api import health
 from core_app.api.docs import install_offline_docs
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
@@ -16,15 +20,23 @@ from core_app.events import routes as events_routes
 from core_app.matters import routes as matters_routes
 from core_app.org import routes as org_routes
 from core_app.people import routes as people_routes
+from core_app.publishing import routes as publishing_routes
+from core_app.warnings import routes as warnings_routes
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS = (
+    access_routes.router,
     org_routes.router,
     matters_routes.router,
     people_routes.router,
     cases_routes.router,
     events_routes.router,
     audit_routes.router,
+    admin_org_routes.router,
+    admin_matter_routes.router,
+    publishing_routes.router,
+    warnings_routes.router,
+    admin_user_routes.router,
 )
 
 

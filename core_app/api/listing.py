@@ -33,6 +33,7 @@ from core_app.access.principal import Principal
 from core_app.access.scope import ScopeRule
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from core_app.api.params import INT_MAX, INT_MIN
 from core_app.api.problems import (
     DETAIL_RESPONSES,
     LIST_RESPONSES,
@@ -45,6 +46,7 @@ from core_app.config import LOCAL_TZ
 from core_app.db import registry  # noqa: F401  (all tables known: foreign-key columns get their types)
 from core_app.privacy.masking import unmasked_pii
 
+MAX_PAGE = 1_000_000  # deeper pages are a mistake; OFFSET must stay within the database's integers
 PAGING_PARAMETERS = frozenset({"page", "page_size", "sort", "q"})
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
@@ -164,10 +166,15 @@ def _parse_date(raw: str) -> date:
 
 def _parse_number(raw: str, number_type: type) -> int | float:
     try:
-        return number_type(raw)
+        value = number_type(raw)
     except ValueError:
         kind = "an integer" if number_type is int else "a number"
         raise ValueError(f"{raw!r} is not {kind}") from None
+    if number_type is int and not INT_MIN <= value <= INT_MAX:
+        raise ValueError(f"{raw} is out of range ({INT_MIN}..{INT_MAX})")
+    if number_type is float and value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{raw!r} is not a finite number")
+    return value
 
 
 def parse_value(raw: str, python_type: type) -> Any:
@@ -345,7 +352,10 @@ def _query_parameters(spec: ResourceSpec) -> list[inspect.Parameter]:
     sort_help = f"Comma-separated fields, '-' for descending. Allowed: {', '.join(spec.sort_fields)}."
     parameters = [
         inspect.Parameter(
-            "page", inspect.Parameter.KEYWORD_ONLY, default=1, annotation=Annotated[int, Query(ge=1)]
+            "page",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=1,
+            annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)],
         ),
         inspect.Parameter(
             "page_size",
@@ -429,10 +439,11 @@ def _detail_endpoint(spec: ResourceSpec) -> Callable[..., BaseModel]:
         return unmasked_response(session, spec, principal, request, item, [values[spec.key]])
 
     key_type = _python_type(column_of(spec.model, spec.key))
+    bounds = {"ge": INT_MIN, "le": INT_MAX} if key_type is int else {}
     key_parameter = inspect.Parameter(
         spec.key,
         inspect.Parameter.KEYWORD_ONLY,
-        annotation=Annotated[key_type, Path(description=f"The {spec.name}'s {spec.key}.")],
+        annotation=Annotated[key_type, Path(description=f"The {spec.name}'s {spec.key}.", **bounds)],
     )
     get_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*_own_parameters(spec), key_parameter, *_unmask_parameter(spec)]

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import NumericValueOutOfRange
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,19 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
     )
 
 
+async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    # A number in the body that the database's integer columns cannot hold: bad input, not a failure.
+    return problem_response(
+        request, 422, "A number in the request is out of range for this field.", slug="validation-error"
+    )
+
+
+async def _on_data_error(request: Request, exc: DataError) -> JSONResponse:
+    if isinstance(exc.orig, NumericValueOutOfRange):
+        return await _on_out_of_range(request, exc)
+    return await _on_unexpected_error(request, exc)
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # Log the traceback for operators; the client only learns that it failed.
     logger.exception("Unhandled error on %s %s", request.method, request.url.path)
@@ -133,6 +148,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(OverflowError, _on_out_of_range)  # SQLite
+    app.add_exception_handler(DataError, _on_data_error)  # PostgreSQL: integer out of range
     app.add_exception_handler(Exception, _on_unexpected_error)
 
 

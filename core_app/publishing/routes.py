@@ -11,6 +11,7 @@ from core_app.admin.common import Audit, audit_dependency, commit, get_or_404, r
 from core_app.admin.responses import WRITE_RESPONSES
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from core_app.api.params import RecordId
 from core_app.api.problems import InvalidParameterError
 from core_app.publishing import schemas, service
 from core_app.publishing.models import Publication, PublicationKind, PublicationStatus
@@ -57,7 +58,7 @@ def list_published(
 
 
 @router.get("/publications/{publication_id}", response_model=schemas.PublicationRead)
-def get_published(session: SessionDep, _: Reader, publication_id: int):
+def get_published(session: SessionDep, _: Reader, publication_id: RecordId):
     """One published publication."""
     if service.publish_due(session, _now()):
         commit(session)
@@ -86,7 +87,7 @@ def list_all(
 
 
 @router.get("/admin/publications/{publication_id}", response_model=schemas.PublicationAdminRead)
-def get_any(session: SessionDep, _: Staff, publication_id: int):
+def get_any(session: SessionDep, _: Staff, publication_id: RecordId):
     """One publication in any status, with the actions it allows."""
     return get_or_404(session, Publication, publication_id, "Publication")
 
@@ -100,7 +101,7 @@ def create_publication(audit: Editor, data: schemas.PublicationCreate):
 
 
 @router.patch("/admin/publications/{publication_id}", response_model=schemas.PublicationAdminRead)
-def update_publication(audit: Editor, publication_id: int, data: schemas.PublicationUpdate):
+def update_publication(audit: Editor, publication_id: RecordId, data: schemas.PublicationUpdate):
     """Edit a draft; send the version you read to be refused (409) if it changed since."""
     publication = service.update_publication(
         audit=audit, publication_id=publication_id, data=data, now=_now()
@@ -113,7 +114,7 @@ OptionalTransition = Annotated[schemas.TransitionRequest | None, Body()]
 
 
 @router.post("/admin/publications/{publication_id}/submit", response_model=schemas.PublicationAdminRead)
-def submit(audit: Editor, publication_id: int, data: OptionalTransition = None):
+def submit(audit: Editor, publication_id: RecordId, data: OptionalTransition = None):
     """Send a draft for review."""
     version = data.version if data else None
     publication = service.submit(audit=audit, publication_id=publication_id, version=version, now=_now())
@@ -123,7 +124,7 @@ def submit(audit: Editor, publication_id: int, data: OptionalTransition = None):
 
 @router.post("/admin/publications/{publication_id}/publish", response_model=schemas.PublicationAdminRead)
 def publish(
-    audit: Reviewer, publication_id: int, data: Annotated[schemas.PublishRequest | None, Body()] = None
+    audit: Reviewer, publication_id: RecordId, data: Annotated[schemas.PublishRequest | None, Body()] = None
 ):
     """Approve: published now, or scheduled when publish_at is in the future."""
     request = data or schemas.PublishRequest()
@@ -133,7 +134,7 @@ def publish(
 
 
 @router.post("/admin/publications/{publication_id}/reject", response_model=schemas.PublicationAdminRead)
-def reject(audit: Reviewer, publication_id: int, data: OptionalTransition = None):
+def reject(audit: Reviewer, publication_id: RecordId, data: OptionalTransition = None):
     """Send a publication under review back to draft."""
     version = data.version if data else None
     publication = service.reject(audit=audit, publication_id=publication_id, version=version, now=_now())
@@ -142,7 +143,7 @@ def reject(audit: Reviewer, publication_id: int, data: OptionalTransition = None
 
 
 @router.post("/admin/publications/{publication_id}/withdraw", response_model=schemas.PublicationAdminRead)
-def withdraw(audit: Reviewer, publication_id: int, data: OptionalTransition = None):
+def withdraw(audit: Reviewer, publication_id: RecordId, data: OptionalTransition = None):
     """Take a published or scheduled publication down."""
     version = data.version if data else None
     publication = service.withdraw(audit=audit, publication_id=publication_id, version=version, now=_now())

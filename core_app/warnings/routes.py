@@ -10,6 +10,7 @@ from core_app.admin.common import Audit, audit_dependency, commit, get_or_404
 from core_app.admin.responses import WRITE_RESPONSES
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from core_app.api.params import RecordId
 from core_app.warnings import schemas, service
 from core_app.warnings.models import RuleType, WarningRule
 
@@ -43,7 +44,7 @@ def list_rules(
 
 
 @router.get("/warning-rules/{rule_id}", response_model=schemas.WarningRuleRead)
-def get_rule(session: SessionDep, _: WarningsRead, rule_id: int):
+def get_rule(session: SessionDep, _: WarningsRead, rule_id: RecordId):
     """One warning rule."""
     return get_or_404(session, WarningRule, rule_id, "WarningRule")
 
@@ -57,7 +58,7 @@ def create_rule(audit: WarningsWrite, data: schemas.WarningRuleCreate):
 
 
 @router.patch("/warning-rules/{rule_id}", response_model=schemas.WarningRuleRead)
-def update_rule(audit: WarningsWrite, rule_id: int, data: schemas.WarningRuleUpdate):
+def update_rule(audit: WarningsWrite, rule_id: RecordId, data: schemas.WarningRuleUpdate):
     """Change a warning rule."""
     rule = service.update_rule(audit=audit, rule_id=rule_id, data=data)
     commit(audit.session)
@@ -65,7 +66,7 @@ def update_rule(audit: WarningsWrite, rule_id: int, data: schemas.WarningRuleUpd
 
 
 @router.delete("/warning-rules/{rule_id}", status_code=204)
-def delete_rule(audit: WarningsWrite, rule_id: int) -> Response:
+def delete_rule(audit: WarningsWrite, rule_id: RecordId) -> Response:
     """Delete a warning rule."""
     service.delete_rule(audit=audit, rule_id=rule_id)
     commit(audit.session)
