@@ -43,15 +43,20 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 def require(permission: str) -> Callable[..., Principal]:
     """A dependency that lets the request through only if the caller holds ``permission``."""
+    return require_any(permission)
+
+
+def require_any(*permissions: str) -> Callable[..., Principal]:
+    """A dependency that lets the request through if the caller holds one of ``permissions``."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.can(permission):
-            raise ForbiddenError(
-                f"this needs the permission {permission!r}, which {principal.username} lacks"
-            )
+        if not any(principal.can(p) for p in permissions):
+            wanted = " or ".join(repr(p) for p in permissions)
+            raise ForbiddenError(f"this needs the permission {wanted}, which {principal.username} lacks")
         return principal
 
-    check.__name__ = f"require_{permission.replace(':', '_')}"
+    check.__name__ = "require_" + "_or_".join(p.replace(":", "_") for p in permissions)
+    check.permissions = frozenset(permissions)  # type: ignore[attr-defined]  # read by the authorization matrix
     return check
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core_app.access.deps import CurrentPrincipal, require
+from core_app.access.deps import require
 from core_app.access.principal import Principal
 from core_app.api.deps import SessionDep
-from core_app.api.problems import FieldError, ForbiddenError, NotFoundError, ProblemError
+from core_app.api.problems import FieldError, NotFoundError, ProblemError
 from core_app.audit.service import record, snapshot
 from core_app.config import LOCAL_TZ
 
@@ -122,19 +122,6 @@ def audited_create(
     after = snapshot(obj) | (extra(obj) if extra else {})
     audit.write("create", table_of(obj), _key_of(obj), None, after)
     return obj
-
-
-def require_any(*permissions: str) -> Callable[..., Principal]:
-    """A dependency that lets the request through if the caller holds one of ``permissions``."""
-
-    def check(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.can(p) for p in permissions):
-            wanted = " or ".join(repr(p) for p in permissions)
-            raise ForbiddenError(f"this needs the permission {wanted}, which {principal.username} lacks")
-        return principal
-
-    check.__name__ = "require_any_" + "_".join(p.replace(":", "_") for p in permissions)
-    return check
 
 
 def audit_dependency(permission: str) -> Callable[..., Audit]:

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from core_app.access.deps import require
+from core_app.access.deps import require, require_any
 from core_app.access.principal import Principal
-from core_app.admin.common import Audit, audit_dependency, commit, get_or_404, require_any
+from core_app.admin.common import Audit, audit_dependency, commit, get_or_404
 from core_app.admin.responses import WRITE_RESPONSES
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
