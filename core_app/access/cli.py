@@ -119,10 +119,13 @@ def user_demo() -> None:
     except DemoSetupError as exc:
         _fail(str(exc))
     table = Table(title="demo users (demo passwords: never use them outside a demo)")
-    for column in ("username", "role", "scope", "password"):
-        table.add_column(column)
+    # Logins must be copyable whole: they never wrap; the scope text folds instead.
+    for column in ("username", "password"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("scope", overflow="fold")
     for row in rows:
-        table.add_row(row.username, row.role, row.scope, row.password or "(exists, unchanged)")
+        table.add_row(row.username, row.password or "(exists, unchanged)", row.role, row.scope)
     Console().print(table)
 
 
