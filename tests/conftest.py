@@ -17,7 +17,7 @@ from core_app.audit.guards import protect_audit_log, unprotect_audit_log
 from core_app.db.migrate import upgrade
 from core_app.db.registry import metadata
 from core_app.db.session import build_engine, reset_engine_cache
-from core_app.privacy.rules import ensure_masking_rules
+from core_app.privacy.rules import ensure_masking_rules, forget_rules
 
 DB_FIXTURES = {"db_url", "engine", "session", "client", "auth_headers"}
 
@@ -71,6 +71,7 @@ def engine(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[E
     reset_engine_cache()
     engine = build_engine(db_url)
     _empty_all_tables(engine)
+    forget_rules()  # masking rules are cached per process: start each test from the table's
     yield engine
     engine.dispose()
     reset_engine_cache()

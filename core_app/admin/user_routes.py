@@ -16,6 +16,7 @@ from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from core_app.api.params import RecordId
 from core_app.privacy.models import MaskingRule
+from core_app.privacy.rules import forget_rules
 
 router = APIRouter(prefix="/admin", tags=["admin: users and roles"], responses=WRITE_RESPONSES)
 
@@ -129,4 +130,5 @@ def put_masking_rule(audit: UsersWrite, field_type: str, data: schemas.MaskingRu
     """Change a masking rule: on/off and the characters kept at each end (0..8)."""
     rule = service.put_masking_rule(audit=audit, field_type=field_type, data=data)
     commit(audit.session)
+    forget_rules()  # serialisers use the new rule from the next response on
     return rule

@@ -132,9 +132,12 @@ async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_data_error(request: Request, exc: DataError) -> JSONResponse:
+    # The database's "data exception" class (SQLSTATE 22: out of range, NUL characters, bad encoding)
+    # means the input cannot be stored: the caller's mistake, answered as such.
     if isinstance(exc.orig, NumericValueOutOfRange):
         return await _on_out_of_range(request, exc)
-    return await _on_unexpected_error(request, exc)
+    detail = "A value in the request cannot be stored (e.g. it contains NUL characters)."
+    return problem_response(request, 422, detail, slug="validation-error")
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:

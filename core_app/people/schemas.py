@@ -4,7 +4,7 @@ from datetime import date
 
 from core_app.api.schemas import RecordRead
 from core_app.people.models import Gender
-from core_app.privacy.masking import MaskedAddress, MaskedIdCard, MaskedName, MaskedPhone
+from core_app.privacy.masking import MaskedAddress, MaskedIdCard, MaskedName, MaskedPhone, MaskedUscc
 
 
 class CitizenRead(RecordRead):
@@ -20,7 +20,7 @@ class CitizenRead(RecordRead):
 
 
 class EnterpriseRead(RecordRead):
-    uscc: str
+    uscc: MaskedUscc
     name: str
     legal_rep_name: MaskedName | None
     legal_rep_id_card: MaskedIdCard | None

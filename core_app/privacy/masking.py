@@ -14,6 +14,9 @@ from typing import Annotated
 
 from pydantic import PlainSerializer
 
+from core_app.privacy.models import PiiFieldType
+from core_app.privacy.rules import DEFAULTS, Rule, active_rules
+
 STARS = "****"
 
 # Compound (two-character) surnames: the whole surname stays visible, as in 欧阳**.
@@ -58,18 +61,26 @@ def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
 
 
-def mask_id_card(value: str) -> str:
-    """Mask an ID number keeping the first 4 and last 4 characters: ``3302**********123X``."""
-    return mask_middle(value, 4, 4)
+def mask_id_card(value: str, rule: Rule = DEFAULTS[PiiFieldType.ID_CARD]) -> str:
+    """Mask an ID number keeping its ends (default first 4 and last 4): ``3302**********123X``."""
+    return mask_middle(value, rule.keep_start, rule.keep_end) if rule.enabled else value
 
 
-def mask_phone(value: str) -> str:
-    """Mask a phone number keeping the first 3 and last 4 digits: ``138****5678``."""
-    return mask_middle(value, 3, 4)
+def mask_phone(value: str, rule: Rule = DEFAULTS[PiiFieldType.PHONE]) -> str:
+    """Mask a phone number keeping its ends (default first 3 and last 4): ``138****5678``."""
+    return mask_middle(value, rule.keep_start, rule.keep_end) if rule.enabled else value
 
 
-def mask_name(value: str) -> str:
+def mask_uscc(value: str, rule: Rule = DEFAULTS[PiiFieldType.USCC_PERSONAL]) -> str:
+    """Mask the code of a 个体工商户 (category 9, type 2), which identifies a person; others are public."""
+    personal = value.startswith("92") and rule.enabled
+    return mask_middle(value, rule.keep_start, rule.keep_end) if personal else value
+
+
+def mask_name(value: str, rule: Rule = DEFAULTS[PiiFieldType.NAME]) -> str:
     """Keep the surname (compound ones whole) and star the given name: ``张*``, ``欧阳**``."""
+    if not rule.enabled:
+        return value
     name = value.strip()
     if len(name) <= 1:
         return "*" * len(name)
@@ -77,8 +88,10 @@ def mask_name(value: str) -> str:
     return name[:surname_length] + "*" * (len(name) - surname_length)
 
 
-def mask_address(value: str) -> str:
+def mask_address(value: str, rule: Rule = DEFAULTS[PiiFieldType.ADDRESS]) -> str:
     """Keep the address up to its street/town part and hide the rest: ``...钟公庙街道****``."""
+    if not rule.enabled:
+        return value
     upper = _UPPER_DIVISIONS.match(value)
     upper_end = upper.end() if upper else 0
     town = _TOWN_SUFFIX.search(value, upper_end)
@@ -86,22 +99,36 @@ def mask_address(value: str) -> str:
     return kept + STARS
 
 
-def mask_free_text(value: str) -> str:
+def mask_free_text(value: str, rules: dict[PiiFieldType, Rule] = DEFAULTS) -> str:
     """Mask ID numbers and phone numbers wherever they appear in free text."""
-    value = _ID_CARD_IN_TEXT.sub(lambda m: mask_id_card(m.group()), value)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), value)
+    if not rules[PiiFieldType.FREE_TEXT].enabled:
+        return value
+    value = _ID_CARD_IN_TEXT.sub(lambda m: mask_id_card(m.group(), rules[PiiFieldType.ID_CARD]), value)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(), rules[PiiFieldType.PHONE]), value)
 
 
-def _when_enabled(masker: Callable[[str], str]) -> Callable[[str], str]:
+def _serializer(masker: Callable[..., str], field_type: PiiFieldType | None) -> Callable[[str], str]:
+    """Serialise with the rule in force (the whole rule set for free text), unless masking is off."""
+
     def serialize(value: str) -> str:
-        return masker(value) if masking_enabled() else value
+        if not masking_enabled():
+            return value
+        rules = active_rules()
+        return masker(value, rules if field_type is None else rules[field_type])
 
     serialize.__name__ = f"serialize_{masker.__name__}"
     return serialize
 
 
-MaskedIdCard = Annotated[str, PlainSerializer(_when_enabled(mask_id_card), return_type=str)]
-MaskedPhone = Annotated[str, PlainSerializer(_when_enabled(mask_phone), return_type=str)]
-MaskedName = Annotated[str, PlainSerializer(_when_enabled(mask_name), return_type=str)]
-MaskedAddress = Annotated[str, PlainSerializer(_when_enabled(mask_address), return_type=str)]
-MaskedText = Annotated[str, PlainSerializer(_when_enabled(mask_free_text), return_type=str)]
+MaskedIdCard = Annotated[
+    str, PlainSerializer(_serializer(mask_id_card, PiiFieldType.ID_CARD), return_type=str)
+]
+MaskedPhone = Annotated[str, PlainSerializer(_serializer(mask_phone, PiiFieldType.PHONE), return_type=str)]
+MaskedName = Annotated[str, PlainSerializer(_serializer(mask_name, PiiFieldType.NAME), return_type=str)]
+MaskedAddress = Annotated[
+    str, PlainSerializer(_serializer(mask_address, PiiFieldType.ADDRESS), return_type=str)
+]
+MaskedUscc = Annotated[
+    str, PlainSerializer(_serializer(mask_uscc, PiiFieldType.USCC_PERSONAL), return_type=str)
+]
+MaskedText = Annotated[str, PlainSerializer(_serializer(mask_free_text, None), return_type=str)]

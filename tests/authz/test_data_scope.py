@@ -129,3 +129,17 @@ def test_unmasking_needs_pii_view_and_every_unmasked_read_is_audited(district, a
     rows = session.scalars(select(AuditLog).where(AuditLog.action == "pii_read").order_by(AuditLog.id)).all()
     assert [(r.entity, r.after["ids"]) for r in rows] == [("citizens", [me.id]), ("citizens", [me.id])]
     assert rows[0].request_id == "req-42" and rows[0].actor.startswith("window_staff")
+
+
+def test_an_admins_masking_rule_applies_to_the_next_response(district, auth_headers, session):
+    admin = auth_headers("system_admin")
+    me = district["me"]
+    with TestClient(create_app()) as client:
+        assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["phone"] == "138****5678"
+        changed = client.put(
+            "/api/v1/admin/masking-rules/phone", headers=admin, json={"enabled": True, "keep_start": 0, "keep_end": 2}
+        )
+        assert changed.status_code == 200, changed.text
+        assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["phone"] == "*********78"
+        client.put("/api/v1/admin/masking-rules/name", headers=admin, json={"enabled": False, "keep_start": 1, "keep_end": 0})
+        assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["name"] == me.name
