@@ -137,9 +137,15 @@ def test_an_admins_masking_rule_applies_to_the_next_response(district, auth_head
     with TestClient(create_app()) as client:
         assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["phone"] == "138****5678"
         changed = client.put(
-            "/api/v1/admin/masking-rules/phone", headers=admin, json={"enabled": True, "keep_start": 0, "keep_end": 2}
+            "/api/v1/admin/masking-rules/phone",
+            headers=admin,
+            json={"enabled": True, "keep_start": 0, "keep_end": 2},
         )
         assert changed.status_code == 200, changed.text
         assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["phone"] == "*********78"
-        client.put("/api/v1/admin/masking-rules/name", headers=admin, json={"enabled": False, "keep_start": 1, "keep_end": 0})
+        client.put(
+            "/api/v1/admin/masking-rules/name",
+            headers=admin,
+            json={"enabled": False, "keep_start": 1, "keep_end": 0},
+        )
         assert client.get(f"/api/v1/citizens/{me.id}", headers=admin).json()["name"] == me.name
