@@ -164,7 +164,7 @@ def apikey_create(
             session,
             principal=None,
             action="create",
-            entity="api_key",
+            entity=ApiKey.__tablename__,
             entity_id=new.record.id,
             after={"prefix": prefix, "name": label, "source": source, "scopes": new.record.scopes},
         )
@@ -209,7 +209,7 @@ def apikey_revoke(
             session,
             principal=None,
             action="revoke",
-            entity="api_key",
+            entity=ApiKey.__tablename__,
             entity_id=key.id,
             after={"prefix": prefix},
         )

@@ -158,7 +158,7 @@ def _refuse(
         session,
         principal=None,
         action="login_failed",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user.id if user else None,
         after={"username": username, "ip": ip, "reason": reason},
         request=request,
@@ -179,7 +179,7 @@ def _accept(
         session,
         principal=principal_for_user(user),
         action="login",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user.id,
         after={"username": user.username, "ip": ip, "method": "password"},
         request=request,
@@ -235,7 +235,7 @@ def _revoke_all_refresh_tokens(session: Session, *, user_id: int, now: datetime)
         session,
         principal=principal_for_user(user) if user else None,
         action="refresh_token_reuse",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user_id,
     )
     session.flush()
@@ -262,7 +262,7 @@ def logout(
         session,
         principal=principal,
         action="logout",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=principal.user_id,
         request=request,
     )
@@ -309,7 +309,7 @@ def sign_in_external(
         session,
         principal=principal_for_user(user),
         action="login",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user.id,
         after={"username": user.username, "ip": ip[:FIELD_LENGTH], "method": provider.name},
         request=request,
@@ -336,7 +336,7 @@ def _provision(session: Session, source: AuthSource, identity: ExternalIdentity)
         session,
         principal=None,
         action="user_provisioned",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user.id,
         after={"username": username, "auth_source": source.value},
     )
@@ -397,7 +397,7 @@ def create_user(
         session,
         principal=None,
         action="create",
-        entity="user",
+        entity=User.__tablename__,
         entity_id=user.id,
         after={"username": username, "role": role, "scope": scope.value, "scope_id": scope_id},
     )
