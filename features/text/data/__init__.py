@@ -1,0 +1,1 @@
+"""Package data: stopwords.txt and userdict.txt."""
