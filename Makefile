@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed
+bench: bench-seed bench-text
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
+
+bench-text: $(STAMP)
+	$(BIN)/python benchmarks/bench_text.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
