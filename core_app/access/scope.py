@@ -10,12 +10,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Grant, Principal
-from core_app.org.models import Department, Region
+from core_app.org.models import Department, Hall, Region
 
 _cte_serial = itertools.count(1)
+
+# The record a scoped grant's scope_id names; the other scope kinds take no id.
+SCOPE_TARGETS: dict[ScopeKind, type] = {
+    ScopeKind.DEPARTMENT: Department,
+    ScopeKind.REGION: Region,
+    ScopeKind.HALL: Hall,
+}
+
+
+def check_scope_target(session: Session, scope: ScopeKind, scope_id: int | None) -> None:
+    """Raise ValueError saying why ``scope_id`` does not fit ``scope`` (missing, superfluous, unknown)."""
+    target = SCOPE_TARGETS.get(scope)
+    if target is None:
+        if scope_id is not None:
+            raise ValueError(f"a {scope.value} scope takes no scope_id")
+        return
+    if scope_id is None:
+        raise ValueError(f"a {scope.value} scope needs a scope id (the {scope.value}'s id)")
+    if session.get(target, scope_id) is None:
+        raise ValueError(f"there is no {scope.value} with id {scope_id}")
+
 
 # A rule answers, for one grant, "which rows does it reach" as a condition on the resource's table.
 ScopeClause = Callable[[Grant, Principal], ColumnElement[bool]]

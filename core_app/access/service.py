@@ -26,11 +26,11 @@ from core_app.access.models import (
     UserRole,
 )
 from core_app.access.principal import Principal
+from core_app.access.scope import check_scope_target
 from core_app.access.tokens import TokenError, decode_token, issue_token
 from core_app.api.problems import ForbiddenError, ProblemError
 from core_app.audit.service import record
 from core_app.config import LOCAL_TZ, get_settings
-from core_app.org.models import Department, Hall, Region
 
 IP_MAX_FAILURES = 20
 IP_WINDOW = timedelta(minutes=10)
@@ -347,13 +347,6 @@ class UserInputError(ValueError):
     """A user-management request that cannot be carried out (unknown role, taken name, bad scope)."""
 
 
-SCOPE_TARGETS: dict[ScopeKind, type] = {
-    ScopeKind.DEPARTMENT: Department,
-    ScopeKind.REGION: Region,
-    ScopeKind.HALL: Hall,
-}
-
-
 def create_user(
     session: Session,
     *,
@@ -413,12 +406,7 @@ def _role(session: Session, code: str) -> Role:
 
 
 def _check_scope(session: Session, scope: ScopeKind, scope_id: int | None) -> None:
-    target = SCOPE_TARGETS.get(scope)
-    if target is None:
-        if scope_id is not None:
-            raise UserInputError(f"scope {scope.value!r} takes no scope id")
-        return
-    if scope_id is None:
-        raise UserInputError(f"scope {scope.value!r} needs a scope id (the {scope.value}'s id)")
-    if session.get(target, scope_id) is None:
-        raise UserInputError(f"there is no {scope.value} with id {scope_id}")
+    try:
+        check_scope_target(session, scope, scope_id)
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core_app.access.models import AuthSource, Permission, Role, ScopeKind, User, UserRole
 from core_app.access.passwords import PasswordPolicyError, hash_password
+from core_app.access.scope import check_scope_target
 from core_app.admin import user_schemas as schemas
 from core_app.admin.common import (
     Audit,
@@ -23,11 +24,9 @@ from core_app.admin.common import (
 )
 from core_app.api.problems import NotFoundError
 from core_app.audit.service import snapshot
-from core_app.org.models import Department, Hall, Region, Staff
+from core_app.org.models import Staff
 from core_app.people.models import Citizen, Enterprise
 from core_app.privacy.models import MaskingRule, PiiFieldType
-
-SCOPE_TABLES = {ScopeKind.DEPARTMENT: Department, ScopeKind.REGION: Region, ScopeKind.HALL: Hall}
 
 
 def user_snapshot(user: User) -> dict[str, Any]:
@@ -107,13 +106,10 @@ def _grant_snapshot(grant: UserRole) -> dict[str, Any]:
 
 
 def _check_scope(session: Session, user: User, scope: ScopeKind, scope_id: int | None) -> None:
-    if scope in SCOPE_TABLES:
-        if scope_id is None:
-            raise invalid("scope_id", f"a {scope.value} scope needs the {scope.value}'s id")
-        require_reference(session, SCOPE_TABLES[scope], scope_id, "scope_id")
-        return
-    if scope_id is not None:
-        raise invalid("scope_id", f"a {scope.value} scope takes no scope_id")
+    try:
+        check_scope_target(session, scope, scope_id)
+    except ValueError as exc:
+        raise invalid("scope_id", str(exc)) from None
     if scope == ScopeKind.SELF and user.citizen_id is None and user.enterprise_id is None:
         raise invalid("scope", "a self scope needs the user to be linked to a citizen or an enterprise")
 
