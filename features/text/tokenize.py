@@ -92,7 +92,11 @@ def _is_content(token: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Normalise and cut a text into tokens, dropping stopwords and punctuation, keeping placeholders."""
-    normalised = normalize(text)
+    return cut(normalize(text))
+
+
+def cut(normalised: str) -> list[str]:
+    """Cut an already normalised text into tokens (see `tokenize`), for callers that normalise once."""
     if not normalised:
         return []
     stop = stopwords()
