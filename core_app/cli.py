@@ -11,9 +11,11 @@ from core_app.access.cli import apikey_app, role_app, user_app
 from core_app.api.server import serve
 from core_app.config import get_settings
 from core_app.db import migrate
+from core_app.dispatch.cli import app as dispatch_app
 from core_app.imports.cli import import_command
 from core_app.org.calendar_cli import app as calendar_app
 from core_app.seed.cli import seed
+from training.cli import models_app, train_app
 
 app = typer.Typer(
     help="Cloud Butler (云管家): event dispatch and service-hall data platform.",
@@ -26,6 +28,9 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(user_app, name="user")
 app.add_typer(role_app, name="role")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(dispatch_app, name="dispatch")
+app.add_typer(train_app, name="train")
+app.add_typer(models_app, name="models")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)

@@ -4,6 +4,7 @@
 ``skops_trusted_types=["features.text.tokenize.tokenize"]``.
 """
 
+import logging
 import threading
 import unicodedata
 from functools import lru_cache
@@ -14,6 +15,8 @@ import jieba
 
 from core_app.config import get_settings
 from features.text.normalize import PLACEHOLDERS, normalize
+
+jieba.setLogLevel(logging.WARNING)  # its DEBUG lines on every start are noise in the CLI and server logs
 
 _DATA = resources.files("features.text.data")
 _lock = threading.Lock()

@@ -6,8 +6,8 @@ Shape, chosen by validation on the public TipDM data and the demo district (see 
 2. Scores: a class-balanced linear SVM. Each label's duty text (权责清单), when given, is added as one
    more training document of that label, so a department with few or no past events still gets a score.
 3. Head: out-of-fold scores become probabilities by one of three heads, picked by cross-validated
-   macro-F1 on the training data: temperature scaling; LightGBM on the scores plus structured columns
-   and duty similarity; or the average of the two.
+   macro-F1 on the training data (near-ties go to the lower log loss): temperature scaling; LightGBM on
+   the scores plus structured columns and duty similarity; or the average of the two.
 4. Abstain: the lowest confidence at which the out-of-fold auto-dispatched set reaches the target precision.
 
 Rare labels (fewer than `min_label_count` examples and no duty text) are not learned: they are listed in
@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 HEADS = ("temperature", "lightgbm", "ensemble")
 TEXT = "text"
-# A more complex head must beat temperature scaling by this much macro-F1 to be chosen.
+# Heads within this macro-F1 of the best are ties, settled by the better calibrated (lower log loss).
 HEAD_MARGIN = 0.005
+MAX_CLASS_WEIGHT = 5.0
 
 
 class DispatchError(ValueError):
@@ -114,7 +115,7 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
 
         features, words = self._features(frame)
         oof_scores = self._oof_scores(features, y_index)
-        self.scorer_ = self._scorer().fit(*self._with_descriptions(features, y_index))
+        self.scorer_ = self._fit_scorer(features, y_index)
         self._fit_head(oof_scores, frame, words, y_index)
         self.fit_seconds_ = time.perf_counter() - started
         return self
@@ -177,21 +178,25 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
             both = sp.hstack([both, self.structured_.transform(self._structured_frame(frame))], format="csr")
         return both, words
 
-    def _with_descriptions(
-        self, features: sp.csr_matrix, y_index: np.ndarray
-    ) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Append each duty text as one more example of its label."""
-        if not self.described_.any():
-            return features, y_index
-        extra = self.description_features_
-        if extra.shape[1] < features.shape[1]:
-            extra = sp.hstack([extra, sp.csr_matrix((extra.shape[0], features.shape[1] - extra.shape[1]))])
-        return sp.vstack([features, extra], format="csr"), np.concatenate(
-            [y_index, np.flatnonzero(self.described_)]
-        )
+    def _fit_scorer(self, features: sp.csr_matrix, y_index: np.ndarray) -> LinearSVC:
+        """Fit the linear scorer on the rows plus each duty text as one more example of its label.
 
-    def _scorer(self) -> LinearSVC:
-        return LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
+        Rows are weighted to balance the labels, capped so that a label with a handful of rows (or only
+        its duty text, which weighs 1) is not pushed onto every other label's events.
+        """
+        counts = np.bincount(y_index, minlength=len(self.classes_))
+        weights = np.minimum(len(y_index) / (np.count_nonzero(counts) * counts[y_index]), MAX_CLASS_WEIGHT)
+        if self.described_.any():
+            extra = self.description_features_
+            if extra.shape[1] < features.shape[1]:
+                padding = sp.csr_matrix((extra.shape[0], features.shape[1] - extra.shape[1]))
+                extra = sp.hstack([extra, padding])
+            features = sp.vstack([features, extra], format="csr")
+            y_index = np.concatenate([y_index, np.flatnonzero(self.described_)])
+            weights = np.concatenate([weights, np.ones(extra.shape[0])])
+        return LinearSVC(C=self.C, random_state=self.random_state).fit(
+            features, y_index, sample_weight=weights
+        )
 
     def _folds(self, y_index: np.ndarray) -> StratifiedKFold:
         smallest = np.bincount(y_index)[np.bincount(y_index) > 0].min()
@@ -201,7 +206,7 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
         """Return out-of-fold linear scores for every class (duty texts always in the training part)."""
         scores = np.zeros((features.shape[0], len(self.classes_)))
         for train, held in self._folds(y_index).split(features, y_index):
-            model = self._scorer().fit(*self._with_descriptions(features[train], y_index[train]))
+            model = self._fit_scorer(features[train], y_index[train])
             scores[held] = self._full_scores(model, features[held])
         return scores
 
@@ -230,8 +235,9 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _lightgbm(self) -> lgb.LGBMClassifier:
         return lgb.LGBMClassifier(
-            n_estimators=150,
-            learning_rate=0.05,
+            n_estimators=60,
+            learning_rate=0.1,
+            max_bin=63,
             num_leaves=7,
             min_child_samples=10,
             subsample=0.8,
@@ -295,9 +301,9 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
             if self.head not in HEADS:
                 raise DispatchError(f"head must be one of {', '.join(HEADS)} or auto, not {self.head!r}")
             return self.head
-        base = self.head_scores_["temperature"]["macro_f1"]
-        best = max(self.head_scores_, key=lambda name: self.head_scores_[name]["macro_f1"])
-        return best if self.head_scores_[best]["macro_f1"] >= base + HEAD_MARGIN else "temperature"
+        best = max(score["macro_f1"] for score in self.head_scores_.values())
+        close = [name for name, score in self.head_scores_.items() if score["macro_f1"] >= best - HEAD_MARGIN]
+        return min(close, key=lambda name: self.head_scores_[name]["log_loss"])
 
     # ---- prediction ------------------------------------------------------------------------------
 

@@ -1,0 +1,166 @@
+"""``butler train dispatch`` and ``butler models promote dispatch``."""
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.dispatch import DispatchError
+
+train_app = typer.Typer(help="Train models and register them in MLflow.", no_args_is_help=True)
+models_app = typer.Typer(help="Registered models: promotion.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger(__name__)
+
+SHOWN_METRICS = ("accuracy", "macro_f1", "top3_accuracy", "ece", "coverage_at_95", "coverage_at_97")
+
+
+@train_app.command("dispatch")
+def train_dispatch_command(
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A labelled history (CSV in UTF-8 or GBK, or XLSX); default: the database."),
+    ] = None,
+    text_col: Annotated[
+        list[str] | None, typer.Option(help="Text column(s) of --data; several are joined. Repeatable.")
+    ] = None,
+    label_col: Annotated[
+        str | None, typer.Option(help="Label column of --data (department, category...).")
+    ] = None,
+    feature_col: Annotated[
+        list[str] | None,
+        typer.Option(help="Categorical column(s) of --data to use too (channel, street...)."),
+    ] = None,
+    time_col: Annotated[
+        str | None, typer.Option(help="Report-time column of --data (hour and weekday).")
+    ] = None,
+    min_label_count: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Labels with fewer examples are not learned; such events go to a dispatcher."
+        ),
+    ] = 2,
+    target_precision: Annotated[
+        float, typer.Option(min=0.5, max=1.0, help="Precision the auto-dispatch threshold is chosen for.")
+    ] = 0.95,
+    search_seconds: Annotated[
+        float, typer.Option(min=0, help="Time budget of the hyper-parameter search.")
+    ] = 60,
+    register: Annotated[bool, typer.Option(help="Register the model in the MLflow registry.")] = True,
+) -> None:
+    """Train the dispatch model on a labelled file or the database's dispatched events; log, register."""
+    from training import dispatch
+
+    try:
+        X, y, options = _training_input(data, text_col or [], label_col, feature_col or [], time_col)
+        with console.status("training the dispatch model..."):
+            result = dispatch.train_dispatch(
+                X,
+                y,
+                min_label_count=min_label_count,
+                target_precision=target_precision,
+                search_seconds=search_seconds,
+                register=register,
+                **options,
+            )
+    except (DispatchError, pd.errors.ParserError) as exc:
+        _fail(str(exc))
+    _show(result)
+
+
+def _training_input(
+    data: Path | None,
+    text_cols: list[str],
+    label_col: str | None,
+    feature_cols: list[str],
+    time_col: str | None,
+) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """Return (X, y, train options) from the file, or from the database when no file is given."""
+    from training import dispatch
+
+    if data is None:
+        if text_cols or label_col or feature_cols or time_col:
+            raise DispatchError("--text-col, --label-col, --feature-col and --time-col go with --data")
+        return _database_input()
+    if not text_cols or not label_col:
+        raise DispatchError(
+            "with --data, name the text column(s) (--text-col) and the label column (--label-col)"
+        )
+    table = dispatch.read_table(data)
+    extra = [*feature_cols, *([time_col] if time_col else [])]
+    X, y = dispatch.training_rows(table, text_cols, label_col, extra)
+    return X, y, {"source": str(data), "categorical_cols": tuple(feature_cols), "time_col": time_col}
+
+
+def _database_input() -> tuple[pd.DataFrame, pd.Series, dict]:
+    from core_app.db.session import session_scope
+    from features import dispatch as event_features
+
+    with session_scope() as session:
+        events = event_features.labelled_events(session)
+        duties = event_features.department_duties(session)
+    if events.empty:
+        raise DispatchError(
+            "the database has no dispatched events to learn from; run `butler seed` or import events"
+        )
+    y = events.pop("label")
+    options = {
+        "source": "database",
+        "categorical_cols": event_features.CATEGORICAL_COLUMNS,
+        "time_col": event_features.TIME_COLUMN,
+        "descriptions": duties,
+    }
+    return events.drop(columns="event_id"), y, options
+
+
+def _show(result) -> None:
+    table = Table(title="dispatch model: held-out evaluation")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name in SHOWN_METRICS:
+        table.add_row(name, f"{result.metrics[name]:.4f}")
+    console.print(table)
+    model = result.model
+    console.print(
+        f"labels {len(model.classes_)}, head {model.head_}, C {model.C}, "
+        f"abstain below {model.threshold_:.3f} (auto-dispatch {model.validation_coverage_:.0%} "
+        f"at {model.target_precision:.0%} precision in validation)"
+    )
+    if model.rare_labels_:
+        console.print(
+            f"not learned (fewer than {model.min_label_count} examples): {', '.join(model.rare_labels_)}"
+        )
+    if result.version:
+        console.print(
+            f"registered dispatch v{result.version} as {', '.join(result.aliases)} (run {result.run_id})"
+        )
+    else:
+        console.print(f"logged run {result.run_id} (not registered)")
+
+
+@models_app.command("promote")
+def promote_command(
+    name: Annotated[str, typer.Argument(help="Registered model name (only `dispatch` so far).")],
+) -> None:
+    """Make the challenger champion if it is at least as good on the challenger's evaluation set."""
+    from training import dispatch, tracking
+
+    if name != tracking.DISPATCH_MODEL:
+        _fail(f"unknown model {name!r}; known: {tracking.DISPATCH_MODEL}")
+    try:
+        outcome = dispatch.promote()
+    except DispatchError as exc:
+        _fail(str(exc))
+    console.print(outcome.message())
+    if not outcome.promoted:
+        raise typer.Exit(1)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
