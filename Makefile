@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,13 +54,17 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text
+bench: bench-seed bench-text bench-dispatch
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
 
 bench-text: $(STAMP)
 	$(BIN)/python benchmarks/bench_text.py
+
+# Dispatch model vs baselines on the public data and the demo district; about 10 minutes on 2 cores.
+bench-dispatch: $(STAMP)
+	$(BIN)/python benchmarks/bench_dispatch.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
