@@ -16,6 +16,7 @@ from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from core_app.api.request_id import install_request_id
 from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
+from core_app.dispatch import routes as dispatch_routes
 from core_app.events import routes as events_routes
 from core_app.matters import routes as matters_routes
 from core_app.org import routes as org_routes
@@ -37,6 +38,7 @@ DOMAIN_ROUTERS = (
     publishing_routes.router,
     warnings_routes.router,
     admin_user_routes.router,
+    dispatch_routes.router,
 )
 
 

@@ -4,6 +4,7 @@ from core_app.access import models as access_models
 from core_app.audit import models as audit_models
 from core_app.cases import models as cases_models
 from core_app.db.base import Base
+from core_app.dispatch import models as dispatch_models
 from core_app.events import models as events_models
 from core_app.matters import models as matters_models
 from core_app.org import models as org_models
@@ -23,6 +24,7 @@ MODEL_MODULES = (
     privacy_models,
     publishing_models,
     warnings_models,
+    dispatch_models,
 )
 
 metadata = Base.metadata

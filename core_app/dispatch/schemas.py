@@ -1,0 +1,32 @@
+"""Schemas of dispatch recommendations."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from core_app.api.schemas import ReadModel
+
+
+class TableEntry(BaseModel):
+    """One department of the table: the model's label (a department code) and its probability."""
+
+    department_code: str
+    department_id: int | None
+    department_name: str | None
+    probability: float
+
+
+class RecommendationRead(ReadModel):
+    """A stored recommendation: the full table, most probable first, and whether to auto-dispatch."""
+
+    id: int
+    event_id: int
+    model_name: str
+    model_version: str
+    table: list[TableEntry]
+    top1_department_id: int | None
+    top1_probability: float
+    abstain: bool
+    threshold: float
+    created_by: int | None
+    created_at: datetime

@@ -1,0 +1,81 @@
+"""Ask the dispatch model about an event and keep its answer with the model version.
+
+Stated rules: the model's labels are department codes; a label that names no department (a model trained
+on some other label set) is kept in the table without an id, and such a top choice is never auto-dispatched
+(abstain). Where no model is registered, `DispatchModelUnavailable` says how to train one.
+"""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core_app.access import scopes
+from core_app.access.principal import Principal
+from core_app.dispatch.models import DispatchRecommendation
+from core_app.events.models import Event
+from features.dispatch import department_names, event_frame
+from serving.predictor import Predictor
+
+RECOMMEND_PERMISSION = "events:dispatch"
+READ_PERMISSION = "events:read"
+MAX_LISTED = 100
+
+
+def event_in_scope(session: Session, event_id: int, principal: Principal, permission: str) -> bool:
+    """Return whether the event exists and the caller's grants for PERMISSION reach it."""
+    condition = scopes.EVENTS.condition(principal, permission)
+    return session.scalar(select(Event.id).where(Event.id == event_id, condition)) is not None
+
+
+def department_table(
+    table: list[dict[str, Any]], departments: dict[str, tuple[int, str]]
+) -> list[dict[str, Any]]:
+    """Turn the model's {label, probability} rows into rows naming the department of each label."""
+    rows = []
+    for entry in table:
+        department_id, name = departments.get(entry["label"], (None, None))
+        rows.append(
+            {
+                "department_code": entry["label"],
+                "department_id": department_id,
+                "department_name": name,
+                "probability": entry["probability"],
+            }
+        )
+    return rows
+
+
+def recommend(
+    session: Session, event_id: int, predictor: Predictor, created_by: int | None
+) -> DispatchRecommendation:
+    """Score one event, store the recommendation (flushed, not committed) and return it."""
+    frame = event_frame(session, [event_id])
+    table = department_table(predictor.table(frame)[0], department_names(session))
+    top = table[0] if table else {"department_id": None, "probability": 0.0}
+    threshold = float(predictor.threshold)
+    recommendation = DispatchRecommendation(
+        event_id=event_id,
+        model_name=predictor.name,
+        model_version=predictor.version,
+        table=table,
+        top1_department_id=top["department_id"],
+        top1_probability=float(top["probability"]),
+        abstain=top["department_id"] is None or float(top["probability"]) < threshold,
+        threshold=threshold,
+        created_by=created_by,
+    )
+    session.add(recommendation)
+    session.flush()
+    return recommendation
+
+
+def recommendations_of(session: Session, event_id: int) -> list[DispatchRecommendation]:
+    """Return the event's stored recommendations, newest first."""
+    statement = (
+        select(DispatchRecommendation)
+        .where(DispatchRecommendation.event_id == event_id)
+        .order_by(DispatchRecommendation.created_at.desc(), DispatchRecommendation.id.desc())
+        .limit(MAX_LISTED)
+    )
+    return list(session.scalars(statement))
