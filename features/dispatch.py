@@ -72,7 +72,7 @@ def department_duties(session: Session) -> dict[str, str]:
             Department.accepts_events.is_(True), Department.is_active.is_(True), Department.duty_text != ""
         )
     )
-    return dict(rows.tuples().all())
+    return {code: text for code, text in rows}  # noqa: C416  (Row is not a plain pair for dict())
 
 
 def department_names(session: Session) -> dict[str, tuple[int, str]]:

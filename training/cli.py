@@ -52,10 +52,16 @@ def train_dispatch_command(
         float, typer.Option(min=0, help="Time budget of the hyper-parameter search.")
     ] = 60,
     register: Annotated[bool, typer.Option(help="Register the model in the MLflow registry.")] = True,
+    if_no_champion: Annotated[
+        bool, typer.Option("--if-no-champion", help="Do nothing (exit 0) when a champion is registered.")
+    ] = False,
 ) -> None:
     """Train the dispatch model on a labelled file or the database's dispatched events; log, register."""
     from training import dispatch
 
+    if if_no_champion and dispatch.champion_version() is not None:
+        console.print(f"dispatch v{dispatch.champion_version()} is champion already; not training")
+        return
     try:
         X, y, options = _training_input(data, text_col or [], label_col, feature_col or [], time_col)
         with console.status("training the dispatch model..."):

@@ -6,9 +6,10 @@ One run:
 2. search C for the linear scorer within a time budget, by the estimator's own cross-validated macro-F1;
 3. fit on the rest, measure on the held-out set, log everything to MLflow;
 4. refit on all rows and register that model as `dispatch`, alias `challenger` (and `champion` when there
-   is none yet). The evaluation set is logged with the run, so `promote` can score the champion on it.
+   is none yet). The evaluation set and its digest are logged with the run, for `promote`.
 """
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 C_GRID = (0.5, 0.2, 1.0, 0.1, 2.0)
 HOLDOUT_SHARE = 0.2
 EVALUATION_SET = "evaluation_set.csv"
+EVALUATION_DIGEST = "evaluation_set_sha256"
 PROMOTION_METRIC = "macro_f1"
 
 
@@ -141,7 +143,9 @@ def train_dispatch(
         mlflow.log_metrics({f"cv_macro_f1_C_{c}": score for c, score in tried.items()})
         mlflow.log_metrics({f"cv_{head}_macro_f1": s["macro_f1"] for head, s in final.head_scores_.items()})
         mlflow.log_metric("fit_seconds", final.fit_seconds_)
-        _log_tables(per_class, confusion, _evaluation_set(X.iloc[held], y.iloc[held]), final.rare_labels_)
+        evaluation = _evaluation_set(X.iloc[held], y.iloc[held])
+        mlflow.set_tag(EVALUATION_DIGEST, digest(evaluation))
+        _log_tables(per_class, confusion, evaluation, final.rare_labels_)
         result = TrainResult(final, metrics, run.info.run_id)
         if register:
             result.version, result.aliases = _register(final, X)
@@ -172,6 +176,11 @@ def _evaluation_set(X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
     frame[TEXT] = normalize_series(frame[TEXT])
     frame["label"] = y.to_numpy()
     return frame
+
+
+def digest(evaluation: pd.DataFrame) -> str:
+    """Return a fingerprint of an evaluation set, to tell whether two runs were measured on the same rows."""
+    return hashlib.sha256(evaluation.to_csv(index=False).encode()).hexdigest()
 
 
 def _log_tables(
@@ -211,6 +220,12 @@ def _register(model: DispatchClassifier, X: pd.DataFrame) -> tuple[str, list[str
     return version, aliases
 
 
+def champion_version() -> str | None:
+    """Return the version of the current champion, or None when there is none."""
+    tracking.configure()
+    return _alias_version(MlflowClient(), tracking.CHAMPION)
+
+
 def _alias_version(client: MlflowClient, alias: str) -> str | None:
     try:
         return client.get_model_version_by_alias(tracking.DISPATCH_MODEL, alias).version
@@ -242,9 +257,9 @@ class Promotion:
 def promote() -> Promotion:
     """Move `champion` to the challenger if it is at least as good on the challenger's evaluation set.
 
-    The challenger's score is the one logged for its held-out set (measured by a model fitted without those
-    rows); the champion is scored on the same rows now. If the champion had seen some of them, the test
-    leans towards keeping it, which is the safe side.
+    When both runs held out the same rows (same data and seed), their logged held-out scores are compared.
+    Otherwise the champion is scored now on the challenger's held-out rows; if it had trained on some of
+    them, the test leans towards keeping it, which is the safe side.
     """
     tracking.configure()
     client = MlflowClient()
@@ -252,12 +267,16 @@ def promote() -> Promotion:
     if challenger is None:
         raise DispatchError("no challenger: train one with `butler train dispatch` first")
     champion = _alias_version(client, tracking.CHAMPION)
-    run_id = client.get_model_version(tracking.DISPATCH_MODEL, challenger).run_id
-    challenger_score = client.get_run(run_id).data.metrics[f"eval_{PROMOTION_METRIC}"]
+    challenger_run = client.get_run(client.get_model_version(tracking.DISPATCH_MODEL, challenger).run_id)
+    challenger_score = challenger_run.data.metrics[f"eval_{PROMOTION_METRIC}"]
     if champion is None or champion == challenger:
         client.set_registered_model_alias(tracking.DISPATCH_MODEL, tracking.CHAMPION, challenger)
-        return Promotion(True, challenger, None if champion is None else champion, challenger_score, None)
-    champion_score = _score_on_evaluation_set(champion, run_id)
+        return Promotion(True, challenger, None, challenger_score, None)
+    champion_run = client.get_run(client.get_model_version(tracking.DISPATCH_MODEL, champion).run_id)
+    if champion_run.data.tags.get(EVALUATION_DIGEST) == challenger_run.data.tags.get(EVALUATION_DIGEST):
+        champion_score = champion_run.data.metrics[f"eval_{PROMOTION_METRIC}"]
+    else:
+        champion_score = _score_on_evaluation_set(champion, challenger_run.info.run_id)
     promoted = challenger_score >= champion_score
     if promoted:
         client.set_registered_model_alias(tracking.DISPATCH_MODEL, tracking.CHAMPION, challenger)

@@ -54,8 +54,8 @@ def time_parts(times: pd.Series) -> pd.DataFrame:
     parsed = pd.to_datetime(times, errors="coerce", format="mixed")
     return pd.DataFrame(
         {
-            "hour": parsed.dt.hour.astype("Int64").astype(str).replace("<NA>", ""),
-            "weekday": parsed.dt.weekday.astype("Int64").astype(str).replace("<NA>", ""),
+            "hour": parsed.dt.strftime("%H").fillna("").astype(object),
+            "weekday": parsed.dt.strftime("%w").fillna("").astype(object),
         },
         index=times.index,
     )
