@@ -81,6 +81,7 @@ def reset() -> None:
     global _tokenizer
     with _lock:
         _tokenizer = None
+    joined_tokens.cache_clear()
 
 
 def warm_up() -> None:
@@ -108,3 +109,9 @@ def cut(normalised: str) -> list[str]:
         for token in get_tokenizer().cut(normalised, cut_all=False, HMM=True)
         if token in PLACEHOLDERS or (token not in stop and _is_content(token))
     ]
+
+
+@lru_cache(maxsize=50_000)
+def joined_tokens(normalised: str) -> str:
+    """Return `cut` joined by spaces, remembered: training reads each text more than once."""
+    return " ".join(cut(normalised))

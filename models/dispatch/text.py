@@ -2,6 +2,12 @@
 
 Words (jieba with the domain dictionary) carry the matter; character 1-3-grams catch what the
 dictionary misses (place names, new words, typos) and make short texts usable.
+
+Words are cut from the first `word_chars` characters only: a complaint states its matter in the title
+and opening sentences, and the long tail of a message (history, feelings, thanks) is mostly noise for
+routing. Cutting is also the slowest step (about 1.4 ms per 380 characters), so this keeps long messages
+fast. On the public TipDM sample, 128 characters gave macro-F1 0.81 against 0.79 for the whole text
+(2 x 5-fold); character n-grams still read the whole text.
 """
 
 import numpy as np
@@ -12,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from features.text.normalize import normalize_series
-from features.text.tokenize import cut
+from features.text.tokenize import joined_tokens
 
 
 def split_tokens(joined: str) -> list[str]:
@@ -23,7 +29,7 @@ def split_tokens(joined: str) -> list[str]:
 def tokens_of(normalised: pd.Series) -> pd.Series:
     """Return each normalised text's tokens joined by spaces, cutting each distinct text once."""
     codes, uniques = pd.factorize(normalised, use_na_sentinel=False)
-    joined = np.array([" ".join(cut(text)) for text in uniques], dtype=object)
+    joined = np.array([joined_tokens(text) for text in uniques], dtype=object)
     return pd.Series(joined[codes], index=normalised.index, dtype=object)
 
 
@@ -36,8 +42,15 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     _VECTORISERS = ("word_", "char_")
 
-    def __init__(self, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 1, max_features: int = 200_000):
+    def __init__(
+        self,
+        char_ngrams: tuple[int, int] = (1, 3),
+        word_chars: int | None = 128,
+        min_df: int = 1,
+        max_features: int = 200_000,
+    ):
         self.char_ngrams = char_ngrams
+        self.word_chars = word_chars
         self.min_df = min_df
         self.max_features = max_features
 
@@ -46,7 +59,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         normalised = normalize_series(pd.Series(texts))
         self.word_ = TfidfVectorizer(
             analyzer=split_tokens, sublinear_tf=True, min_df=self.min_df, max_features=self.max_features
-        ).fit(tokens_of(normalised))
+        ).fit(tokens_of(normalised.str.slice(0, self.word_chars)))
         self.char_ = TfidfVectorizer(
             analyzer="char",
             ngram_range=self.char_ngrams,
@@ -65,7 +78,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """Return (word+char matrix, word-only matrix); the word part also feeds the duty similarity."""
         check_is_fitted(self, "word_")
         normalised = normalize_series(pd.Series(texts))
-        words = self.word_.transform(tokens_of(normalised))
+        words = self.word_.transform(tokens_of(normalised.str.slice(0, self.word_chars)))
         chars = self.char_.transform(normalised)
         return sp.hstack([words, chars], format="csr"), words
 

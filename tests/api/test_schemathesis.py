@@ -7,8 +7,11 @@ from schemathesis.checks import not_a_server_error
 
 from core_app.api.app import create_app
 from tests.api import builders as b
+from tests.serving import fixtures
 
 # The app reaches its database lazily, per request: the `engine` fixture points it at the test database.
+# A registered dispatch model, so POST /events/{id}/recommendation answers 201, not 503 (no model).
+dispatch_store = fixtures.dispatch_store
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 
@@ -39,5 +42,5 @@ def admin(auth_headers) -> dict[str, str]:
         HealthCheck.filter_too_much,
     ],
 )
-def test_no_operation_answers_with_a_server_error(case, records, admin) -> None:
+def test_no_operation_answers_with_a_server_error(case, records, admin, dispatch_store) -> None:
     case.call_and_validate(headers=admin, checks=[not_a_server_error])
