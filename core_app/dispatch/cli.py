@@ -37,7 +37,7 @@ def predictions(table: pd.DataFrame, text_cols: list[str], model: str) -> tuple[
 
 
 def write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write CSV as UTF-8 with BOM (Excel opens it) or .xlsx; all or nothing (temp file, then rename)."""
+    """Write plain UTF-8 CSV (what other tools read) or .xlsx; all or nothing (temp file, then rename)."""
     excel = out.suffix.lower() in EXCEL_SUFFIXES
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
     os.close(handle)
@@ -45,7 +45,7 @@ def write_table(table: pd.DataFrame, out: Path) -> None:
         if excel:
             table.to_excel(temporary, index=False)
         else:
-            table.to_csv(temporary, index=False, encoding="utf-8-sig")
+            table.to_csv(temporary, index=False, encoding="utf-8")
         os.replace(temporary, out)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -58,7 +58,7 @@ def predict(
         list[str],
         typer.Option("--text-col", help="Text column; repeat to join several (e.g. title, details)."),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Output file: .csv (UTF-8 with BOM) or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file: .csv (UTF-8) or .xlsx (for Excel).")],
     model: Annotated[
         str, typer.Option("--model", help="Registered model alias (champion, challenger) or version (3, v3).")
     ] = "champion",

@@ -41,8 +41,8 @@ def test_writes_input_columns_plus_the_rank_columns(dispatch_store, tmp_path) ->
     assert result.exit_code == 0, result.output
     assert f"4 rows scored with dispatch model version {dispatch_store.version}" in result.output
     assert "(1 with empty text)" in result.output
-    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
-    written = pd.read_csv(out, encoding="utf-8-sig", dtype={"编号": str})
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")  # no BOM: scripts read the first header as is
+    written = pd.read_csv(out, encoding="utf-8", dtype={"编号": str})
     assert list(written.columns) == ["编号", "主题", "详情", *RANK_COLUMNS]
     assert written["top1"].tolist()[:2] == ["WATER", "ROAD"] and written.loc[3, "top1"] == "CITY"
     assert written.loc[2, "abstain"] and pd.isna(written.loc[2, "top1"])
@@ -64,7 +64,7 @@ def test_excel_input(dispatch_store, tmp_path) -> None:
     out = tmp_path / "out.csv"
     result = _predict("--data", str(_input(tmp_path, "in.xlsx")), "--text-col", "详情", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert pd.read_csv(out, encoding="utf-8-sig")["top1"].iloc[0] == "WATER"
+    assert pd.read_csv(out, encoding="utf-8")["top1"].iloc[0] == "WATER"
 
 
 @pytest.mark.parametrize(
