@@ -8,21 +8,37 @@ exactly what it saw in training.
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Select, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 import core_app.db.registry  # noqa: F401  (every model mapped before the first query)
 from core_app.events.models import Event, EventStatus
 from core_app.org.models import Department, Region
 
-CATEGORICAL_COLUMNS = ("source", "reporter_type", "street")
+CATEGORICAL_COLUMNS = ("source", "reporter_type", "street", "reporter_history")
 TIME_COLUMN = "reported_at"
 # Only events a dispatcher (or the upstream platform) sent somewhere carry a label worth learning.
 UNLABELLED_STATUSES = (EventStatus.RECEIVED, EventStatus.INVALID, EventStatus.PENDING_DISPATCH)
 
 
+def _reporter_history() -> ColumnElement[str]:
+    """Bucket how many earlier events came from the same phone: "new", "repeat" (1-3) or "frequent" (4+)."""
+    earlier = aliased(Event)
+    count = (
+        select(func.count())
+        .where(earlier.reporter_phone == Event.reporter_phone, earlier.reported_at < Event.reported_at)
+        .scalar_subquery()
+    )
+    return case(
+        (Event.reporter_phone.is_(None), literal("unknown")),
+        (count == 0, literal("new")),
+        (count <= 3, literal("repeat")),
+        else_=literal("frequent"),
+    )
+
+
 def _event_select() -> Select:
-    """Select the model's columns for events: text, source, reporter type, street and report time."""
+    """Select the model's columns for events: text, channel, reporter, street, history and report time."""
     return (
         select(
             Event.id.label("event_id"),
@@ -30,6 +46,7 @@ def _event_select() -> Select:
             Event.source.label("source"),
             Event.reporter_type.label("reporter_type"),
             func.coalesce(Region.name, literal("")).label("street"),
+            _reporter_history().label("reporter_history"),
             Event.reported_at.label(TIME_COLUMN),
         )
         .select_from(Event)

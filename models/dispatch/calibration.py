@@ -20,10 +20,15 @@ def temperature_proba(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def precision_curve(confidence: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (confidence sorted descending, precision of the predictions at or above each one)."""
+    """Return (distinct confidences descending, precision of the predictions at or above each one).
+
+    Tied confidences form one step: a threshold cannot take some of them and leave the others.
+    """
     order = np.argsort(-confidence, kind="stable")
-    hits = np.cumsum(correct[order])
-    return confidence[order], hits / np.arange(1, len(order) + 1)
+    ranked = confidence[order]
+    precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    return ranked[last_of_tie], precision[last_of_tie]
 
 
 def threshold_for_precision(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
@@ -37,9 +42,11 @@ def threshold_for_precision(confidence: np.ndarray, correct: np.ndarray, target:
 
 def coverage_at_precision(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
     """Return the largest share of events that can be auto-dispatched at `target` precision."""
-    _, precision = precision_curve(confidence, correct)
+    sorted_conf, precision = precision_curve(confidence, correct)
     reaching = np.flatnonzero(precision >= target)
-    return float((reaching.max() + 1) / len(correct)) if len(reaching) else 0.0
+    if len(reaching) == 0:
+        return 0.0
+    return float(np.mean(confidence >= sorted_conf[reaching.max()]))
 
 
 def expected_calibration_error(proba: np.ndarray, y_index: np.ndarray, bins: int = 15) -> float:

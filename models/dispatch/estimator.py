@@ -258,7 +258,7 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
     def _fit_head(
         self, oof_scores: np.ndarray, frame: pd.DataFrame, words: sp.csr_matrix, y_index: np.ndarray
     ):
-        """Choose the head by cross-validated macro-F1, then fit it on all out-of-fold scores."""
+        """Choose the head by cross-validated log loss, then fit it on all out-of-fold scores."""
         self.categories_ = (
             {name: sorted(set(values)) for name, values in self._structured_frame(frame).items()}
             if self.structured_ is not None
@@ -276,6 +276,12 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
         self.head_ = self._choose_head()
         proba = candidates[self.head_]
         self.temperature_ = fit_temperature(oof_scores, y_index)
+        # A blend of calibrated parts is not calibrated itself: one more temperature, on the blend's log.
+        self.blend_temperature_ = 1.0
+        if self.head_ != "temperature":
+            log_proba = np.log(np.clip(proba, 1e-12, None))
+            self.blend_temperature_ = fit_temperature(log_proba, y_index)
+            proba = temperature_proba(log_proba, self.blend_temperature_)
         if self.head_ != "temperature":
             self.booster_ = self._lightgbm().fit(inputs, y_index)
         confidence, correct = proba.max(1), proba.argmax(1) == y_index
@@ -334,7 +340,8 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
             return proba
         inputs = self._head_inputs(scores, frame, words)
         boosted = _expand(self.booster_.predict_proba(inputs), self.booster_.classes_, len(self.classes_))
-        return boosted if self.head_ == "lightgbm" else (proba + boosted) / 2
+        blended = boosted if self.head_ == "lightgbm" else (proba + boosted) / 2
+        return temperature_proba(np.log(np.clip(blended, 1e-12, None)), self.blend_temperature_)
 
     def predict(self, X: object) -> np.ndarray:
         """Return the most probable label of each event."""

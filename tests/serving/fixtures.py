@@ -44,6 +44,7 @@ def training_frame(rows_per_label: int = 40, seed: int = 0) -> tuple[pd.DataFram
                     "source": rng.choice(["hotline_12345", "app"]),
                     "reporter_type": "citizen",
                     "street": rng.choice(["东街道", "西街道"]),
+                    "reporter_history": rng.choice(["new", "repeat"]),
                     TIME_COLUMN: pd.Timestamp("2025-03-03 09:00", tz="Asia/Shanghai")
                     + pd.Timedelta(hours=rng.randrange(0, 500)),
                 }

@@ -78,6 +78,7 @@ def test_the_service_answers_batches_like_the_in_process_predictor(service_url, 
             "source": ["app", "app", "hotline_12345"],
             "reporter_type": "citizen",
             "street": "东街道",
+            "reporter_history": "new",
             "reported_at": pd.Timestamp("2025-03-03 21:00", tz="Asia/Shanghai"),
         }
     )
