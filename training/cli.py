@@ -145,6 +145,11 @@ def _show(result) -> None:
         console.print(
             f"registered dispatch v{result.version} as {', '.join(result.aliases)} (run {result.run_id})"
         )
+        if "champion" not in result.aliases:
+            console.print(
+                "the champion is unchanged: `butler models promote dispatch` moves it if this model is as "
+                f"good, or score with this one by `--model v{result.version}`"
+            )
     else:
         console.print(f"logged run {result.run_id} (not registered)")
 
