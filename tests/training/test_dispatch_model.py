@@ -68,3 +68,15 @@ def test_skops_round_trip_keeps_predictions(fitted):
     model, X, _ = fitted
     loaded = skops.io.loads(skops.io.dumps(model), trusted=SKOPS_TRUSTED_TYPES)
     np.testing.assert_allclose(loaded.predict_proba(X[["text"]]), model.predict_proba(X[["text"]]))
+
+
+def test_structured_columns_are_required_to_fit_but_may_be_missing_to_predict():
+    X, y = training_frame(rows_per_label=15)
+    model = DispatchClassifier(
+        head="lightgbm", cv=3, categorical_cols=("source", "street"), time_col="reported_at"
+    )
+    with pytest.raises(DispatchError, match="lacks the structured columns street"):
+        model.fit(X.drop(columns="street"), y)
+    model.fit(X, y)
+    ranked = model.rank(pd.DataFrame({"text": [TEXTS["CITY"]]}))
+    assert ranked["top1"].iloc[0] == "CITY"
