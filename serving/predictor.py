@@ -117,10 +117,14 @@ class DispatchPredictor:
         return (*getattr(self.model, "categorical_cols", ()), *([time_col] if time_col else []))
 
     def with_structured(self, frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-        """Add the model's structured columns to FRAME from TABLE where it has them, else empty."""
+        """Add the model's structured columns to FRAME from TABLE where it has them.
+
+        The model takes a missing one as unknown for every row.
+        """
         out = frame.copy()
         for column in self.structured_columns:
-            out[column] = table[column].to_numpy() if column in table.columns else ""
+            if column in table.columns:
+                out[column] = table[column].to_numpy()
         return out
 
     def proba(self, frame: pd.DataFrame) -> np.ndarray:

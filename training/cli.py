@@ -87,7 +87,7 @@ def _training_input(
     time_col: str | None,
 ) -> tuple[pd.DataFrame, pd.Series, dict]:
     """Return (X, y, train options) from the file, or from the database when no file is given."""
-    from training import dispatch
+    from training import data as data_io
 
     if data is None:
         if text_cols or label_col or feature_cols or time_col:
@@ -97,9 +97,9 @@ def _training_input(
         raise DispatchError(
             "with --data, name the text column(s) (--text-col) and the label column (--label-col)"
         )
-    table = dispatch.read_table(data)
+    table = data_io.read_table(data)
     extra = [*feature_cols, *([time_col] if time_col else [])]
-    X, y = dispatch.training_rows(table, text_cols, label_col, extra)
+    X, y = data_io.training_rows(table, text_cols, label_col, extra)
     return X, y, {"source": str(data), "categorical_cols": tuple(feature_cols), "time_col": time_col}
 
 

@@ -4,6 +4,7 @@ import io
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from models.dispatch import DispatchError
@@ -69,8 +70,10 @@ def text_frame(table: pd.DataFrame, text_cols: list[str]) -> pd.DataFrame:
     if not text_cols:
         raise DispatchError("name at least one text column (--text-col)")
     require_columns(table, text_cols, "text")
-    parts = table[text_cols].fillna("").astype(str).apply(lambda column: column.str.strip())
-    joined = parts.apply(lambda row: TEXT_SEPARATOR.join(part for part in row if part), axis=1)
+    parts = [table[column].fillna("").astype(str).str.strip().to_numpy(dtype=object) for column in text_cols]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = np.where(joined == "", part, np.where(part == "", joined, joined + TEXT_SEPARATOR + part))
     return pd.DataFrame({TEXT: joined.astype(object)}, index=table.index)
 
 

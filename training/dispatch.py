@@ -28,18 +28,7 @@ from features.text.normalize import normalize_series
 from models.dispatch import DispatchClassifier, DispatchError
 from models.dispatch.estimator import TEXT
 from training import tracking
-from training.data import read_table, require_columns, text_frame, training_rows
 from training.evaluate import confusion_table, per_class_table, summary_metrics
-
-__all__ = [
-    "TrainResult",
-    "promote",
-    "read_table",
-    "require_columns",
-    "text_frame",
-    "train_dispatch",
-    "training_rows",
-]
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ def _fail(message: str) -> typer.Exit:
 def predictions(table: pd.DataFrame, text_cols: list[str], model: str) -> tuple[pd.DataFrame, str]:
     """Return TABLE plus the rank columns, and the model version used."""
     from serving.predictor import DispatchPredictor
-    from training.dispatch import text_frame
+    from training.data import text_frame
 
     frame = text_frame(table, text_cols)
     predictor = DispatchPredictor(model)
@@ -69,7 +69,7 @@ def predict(
     """
     from models.dispatch import DispatchError
     from serving.predictor import DispatchModelUnavailable
-    from training.dispatch import read_table
+    from training.data import read_table
 
     if not out.parent.is_dir():
         raise _fail(f"{out.parent}: no such folder for the output file")

@@ -57,9 +57,10 @@ def time_parts(times: pd.Series) -> dict[str, np.ndarray]:
     """Return hour and weekday of each timestamp as category strings ("" where the time is missing)."""
     parsed = pd.to_datetime(times, errors="coerce", format="mixed")
     missing = parsed.isna().to_numpy()
+    parts = {"hour": parsed.dt.hour, "weekday": parsed.dt.day_of_week}
     return {
-        part: np.where(missing, "", getattr(parsed.dt, part).fillna(0).astype(int).astype(str)).astype(object)
-        for part in ("hour", "weekday")
+        name: np.where(missing, "", values.fillna(0).astype(int).astype(str)).astype(object)
+        for name, values in parts.items()
     }
 
 
@@ -251,10 +252,7 @@ class DispatchClassifier(ClassifierMixin, BaseEstimator):
         if self.structured_ is None:
             return numeric
         categorical = pd.DataFrame(
-            {
-                f"col_{name}": pd.Categorical(values, categories=self.categories_.get(name))
-                for name, values in structured.items()
-            },
+            {f"col_{name}": _known(values, self.categories_[name]) for name, values in structured.items()},
             index=structured.index,
         )
         return pd.concat([numeric, categorical], axis=1)
@@ -381,6 +379,11 @@ def rank_table(proba: np.ndarray, classes: np.ndarray, threshold: float, k: int 
         )
     columns["abstain"] = proba.max(axis=1) < threshold
     return pd.DataFrame(columns)
+
+
+def _known(values: pd.Series, categories: list[str]) -> pd.Categorical:
+    """Return VALUES as a categorical over the training categories; unseen values become missing."""
+    return pd.Categorical(values.where(values.isin(categories)), categories=categories)
 
 
 def _expand(proba: np.ndarray, seen: np.ndarray, n_classes: int) -> np.ndarray:
