@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_app.db.base import Base, IdMixin, utcnow
@@ -23,3 +23,10 @@ class DispatchRecommendation(IdMixin, Base):
     threshold: Mapped[float]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The decision taken on it: the model alone (auto), a dispatcher agreeing (accepted) or choosing
+    # another department (overridden, with a reason). The final department is a training label.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    final_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    override_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,12 +1,13 @@
-"""Event categories and events, with one timestamp per status change."""
+"""Event categories and events, with one timestamp per status change, and the records of the closed loop:
+assignments (派单), the action history, feedback, citizen follow-up, extension requests, source policies."""
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core_app.db.base import Base, IdMixin, TimestampMixin, str_enum
+from core_app.db.base import Base, IdMixin, TimestampMixin, str_enum, utcnow
 
 
 class EventSource(enum.StrEnum):
@@ -134,3 +135,172 @@ class Event(IdMixin, TimestampMixin, Base):
     closed_at: Mapped[datetime | None]
     upstream_reported_at: Mapped[datetime | None]
     satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction))
+    # Optimistic locking: every state change bumps it, so two concurrent actions cannot both win.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    is_disputed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    suspended_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReturnReason(enum.StrEnum):
+    """Why a department sends an event back (退单)."""
+
+    NOT_OUR_REMIT = "not_our_remit"
+    WRONG_AREA = "wrong_area"
+    UNCLEAR_OWNERSHIP = "unclear_ownership"
+    MISSING_INFORMATION = "missing_information"
+
+
+class AssignmentRole(enum.StrEnum):
+    LEAD = "lead"
+    ASSIST = "assist"
+
+
+class DispatchMode(enum.StrEnum):
+    MANUAL = "manual"
+    AUTO = "auto"
+    ARBITRATION = "arbitration"
+    UPSTREAM = "upstream"
+
+
+class AssignmentStatus(enum.StrEnum):
+    PENDING_SIGN = "pending_sign"
+    SIGNED = "signed"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+OPEN_ASSIGNMENT_STATUSES = (
+    AssignmentStatus.PENDING_SIGN,
+    AssignmentStatus.SIGNED,
+    AssignmentStatus.IN_PROGRESS,
+)
+
+
+class Assignment(IdMixin, Base):
+    """派单: one department's part in an event, with its own SLA deadlines."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index(None, "department_id", "dispatched_at"),
+        Index(None, "event_id", "status"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    parent_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    role: Mapped[AssignmentRole] = mapped_column(str_enum(AssignmentRole), default=AssignmentRole.LEAD)
+    mode: Mapped[DispatchMode] = mapped_column(str_enum(DispatchMode), default=DispatchMode.MANUAL)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        str_enum(AssignmentStatus), default=AssignmentStatus.PENDING_SIGN
+    )
+    dispatched_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    dispatched_at: Mapped[datetime]
+    sign_due_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handle_due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    return_reason: Mapped[ReturnReason | None] = mapped_column(str_enum(ReturnReason))
+    return_note: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[datetime | None]
+    extension_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class EventAction(IdMixin, Base):
+    """One step of an event's history: who did what, from which state to which, and why."""
+
+    __tablename__ = "event_actions"
+    __table_args__ = (Index(None, "event_id", "created_at"), Index(None, "action", "created_at"))
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100))  # username, API key source, or "system"
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackResult(enum.StrEnum):
+    RESOLVED = "resolved"
+    PARTLY_RESOLVED = "partly_resolved"
+    EXPLAINED = "explained"
+    UNRESOLVABLE = "unresolvable"
+
+
+class ReviewState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Feedback(IdMixin, Base):
+    """反馈: the handling department's result, reviewed by the dispatcher."""
+
+    __tablename__ = "event_feedback"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"))
+    result: Mapped[FeedbackResult] = mapped_column(str_enum(FeedbackResult))
+    content: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime]
+    review: Mapped[ReviewState] = mapped_column(str_enum(ReviewState), default=ReviewState.PENDING)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Callback(IdMixin, Base):
+    """回访: the citizen's follow-up after closing, with satisfaction."""
+
+    __tablename__ = "event_callbacks"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    satisfaction: Mapped[Satisfaction] = mapped_column(str_enum(Satisfaction))
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ExtensionRequest(IdMixin, Base):
+    """延期申请: a department asks for more time on its assignment; a dispatcher decides."""
+
+    __tablename__ = "extension_requests"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    minutes: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime]
+    status: Mapped[ReviewState] = mapped_column(str_enum(ReviewState), default=ReviewState.PENDING)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+
+class SlaClock(enum.StrEnum):
+    NATURAL = "natural"
+    WORKING = "working"
+
+
+class EventSourcePolicy(IdMixin, TimestampMixin, Base):
+    """Per intake source: whether and above which confidence the model dispatches alone, and dedup."""
+
+    __tablename__ = "event_source_policies"
+
+    source: Mapped[EventSource] = mapped_column(str_enum(EventSource), unique=True)
+    auto_dispatch: Mapped[bool] = mapped_column(default=True)
+    min_confidence: Mapped[float] = mapped_column(default=0.85)
+    min_margin: Mapped[float] = mapped_column(default=0.20)
+    dedup_window_hours: Mapped[int] = mapped_column(default=24)

@@ -1,0 +1,1 @@
+"""Notifications through an outbox table: written in the same transaction as the change, delivered later."""
