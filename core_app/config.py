@@ -42,6 +42,36 @@ class Settings(BaseSettings):
     work_intervals: str = Field(
         default="08:30-12:00,13:30-17:30", description="Hall working intervals, comma separated."
     )
+    # The event loop's background work: SLA timers and outbox delivery.
+    scheduler: str = Field(
+        default="inprocess",
+        description="inprocess (a thread in the API server), celery (workers with RabbitMQ), or off.",
+    )
+    celery_broker_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672//", description="Celery broker."
+    )
+    scheduler_interval_seconds: int = Field(default=30, description="How often timers and the outbox run.")
+    # Notification channels (each disabled while its URL is empty) and the city platform.
+    dingtalk_api_url: str = Field(default="", description="DingTalk open API base, for work notices.")
+    dingtalk_app_key: str = ""
+    dingtalk_app_secret: str = ""
+    dingtalk_agent_id: str = ""
+    dingtalk_robot_url: str = Field(default="", description="DingTalk group robot webhook URL.")
+    dingtalk_robot_secret: str = Field(default="", description="The robot's signing secret (SEC...).")
+    sms_gateway_url: str = ""
+    sms_api_key: str = ""
+    sms_sign_name: str = "云管家"
+    wecom_api_url: str = Field(default="", description="WeCom / 政务微信 API base.")
+    wecom_corp_id: str = ""
+    wecom_corp_secret: str = ""
+    wecom_agent_id: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "butler@localhost"
+    city_platform_url: str = Field(default="", description="The city platform's report-back endpoint.")
+    city_platform_token: str = ""
 
     @property
     def resolved_database_url(self) -> str:

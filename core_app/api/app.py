@@ -14,14 +14,22 @@ from core_app.api import health
 from core_app.api.docs import install_offline_docs
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from core_app.api.request_id import install_request_id
+from core_app.arbitration import routes as arbitration_routes
 from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
 from core_app.dispatch import routes as dispatch_routes
+from core_app.events import analytics_routes as event_analytics_routes
+from core_app.events import handling_routes as event_handling_routes
 from core_app.events import routes as events_routes
+from core_app.intake import open311
+from core_app.intake import routes as intake_routes
 from core_app.matters import routes as matters_routes
+from core_app.notify import routes as notify_routes
 from core_app.org import routes as org_routes
 from core_app.people import routes as people_routes
 from core_app.publishing import routes as publishing_routes
+from core_app.sla import routes as sla_routes
+from core_app.supervision import routes as supervision_routes
 from core_app.warnings import routes as warnings_routes
 
 API_PREFIX = "/api/v1"
@@ -39,6 +47,13 @@ DOMAIN_ROUTERS = (
     warnings_routes.router,
     admin_user_routes.router,
     dispatch_routes.router,
+    intake_routes.router,
+    event_handling_routes.router,
+    arbitration_routes.router,
+    supervision_routes.router,
+    sla_routes.router,
+    notify_routes.router,
+    event_analytics_routes.router,
 )
 
 
@@ -65,6 +80,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(open311.router, prefix=open311.PREFIX)
     app.openapi = lambda: openapi_with_problem_media_type(app)  # type: ignore[method-assign]
     return app
 
