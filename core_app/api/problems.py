@@ -32,15 +32,25 @@ class Problem(BaseModel):
     detail: str
     instance: str
     errors: list[FieldError] | None = None
+    # For a refused state change (409): the actions the caller may take on the record now.
+    allowed_actions: list[str] | None = None
 
 
 class ProblemError(Exception):
     """Raise to answer with a problem document."""
 
     def __init__(
-        self, status: int, detail: str, *, slug: str | None = None, errors=None, headers=None
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        errors=None,
+        headers=None,
+        allowed_actions: list[str] | None = None,
     ) -> None:
         super().__init__(detail)
+        self.allowed_actions = allowed_actions
         self.status = status
         self.detail = detail
         self.slug = slug or _slug(status)
@@ -82,7 +92,14 @@ def _slug(status: int) -> str:
 
 
 def problem_response(
-    request: Request, status: int, detail: str, *, slug: str | None = None, errors=None, headers=None
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors=None,
+    headers=None,
+    allowed_actions: list[str] | None = None,
 ) -> JSONResponse:
     """Build an ``application/problem+json`` response for this request."""
     problem = Problem(
@@ -92,6 +109,7 @@ def problem_response(
         detail=detail,
         instance=request.url.path,
         errors=errors,
+        allowed_actions=allowed_actions,
     )
     return JSONResponse(
         problem.model_dump(exclude_none=True),
@@ -107,7 +125,13 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 async def _on_problem(request: Request, exc: ProblemError) -> JSONResponse:
     return problem_response(
-        request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+        request,
+        exc.status,
+        exc.detail,
+        slug=exc.slug,
+        errors=exc.errors,
+        headers=exc.headers,
+        allowed_actions=exc.allowed_actions,
     )
 
 
