@@ -50,11 +50,30 @@ def recommend(
     session: Session, event_id: int, predictor: Predictor, created_by: int | None
 ) -> DispatchRecommendation:
     """Score one event, store the recommendation (flushed, not committed) and return it."""
-    frame = event_frame(session, [event_id])
-    table = department_table(predictor.table(frame)[0], department_names(session))
-    top = table[0] if table else {"department_id": None, "probability": 0.0}
+    return recommend_many(session, [event_id], predictor, created_by)[0]
+
+
+def recommend_many(
+    session: Session, event_ids: list[int], predictor: Predictor, created_by: int | None
+) -> list[DispatchRecommendation]:
+    """Score events in one batch (the model is much faster per event so), store and return them in order."""
+    tables = predictor.table(event_frame(session, event_ids))  # in the order asked
+    departments = department_names(session)
     threshold = float(predictor.threshold)
-    recommendation = DispatchRecommendation(
+    recommendations = [
+        _recommendation(event_id, department_table(table, departments), predictor, threshold, created_by)
+        for event_id, table in zip(event_ids, tables, strict=True)
+    ]
+    session.add_all(recommendations)
+    session.flush()
+    return recommendations
+
+
+def _recommendation(
+    event_id: int, table: list[dict[str, Any]], predictor: Predictor, threshold: float, created_by: int | None
+) -> DispatchRecommendation:
+    top = table[0] if table else {"department_id": None, "probability": 0.0}
+    return DispatchRecommendation(
         event_id=event_id,
         model_name=predictor.name,
         model_version=predictor.version,
@@ -65,9 +84,6 @@ def recommend(
         threshold=threshold,
         created_by=created_by,
     )
-    session.add(recommendation)
-    session.flush()
-    return recommendation
 
 
 def recommendations_of(session: Session, event_id: int) -> list[DispatchRecommendation]:
