@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "pii:view": "see personal data unmasked (every read is audited)",
     "models:manage": "train, evaluate and promote models",
     "cockpit:view": "view the cockpit",
+    "notifications:manage": "see and retry the notification outbox",
 }
 
 READ_COMMON = ("org:read", "matters:read", "publications:read")

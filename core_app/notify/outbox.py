@@ -14,6 +14,7 @@ Who hears about what (kept deliberately simple; recipients are data, not code):
 """
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core_app.access.models import Permission, Role, ScopeKind, User, UserRole, role_permissions
 from core_app.config import get_settings
+from core_app.db.base import utcnow
 from core_app.events.models import Event, Feedback
 from core_app.notify.models import Channel, OutboxMessage
 from core_app.org.models import Department, Staff
@@ -43,8 +45,13 @@ def enqueue(
     dedup_key: str | None = None,
     event_id: int | None = None,
     max_attempts: int | None = DEFAULT_MAX_ATTEMPTS,
+    now: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Add a message to the outbox without committing; None if its dedup_key is already there."""
+    """Add a message to the outbox without committing; None if its dedup_key is already there.
+
+    ``now`` (default: the wall clock) is when it was written and first due; pass a frozen clock's time.
+    """
+    now = now or utcnow()
     values = {
         "channel": Channel(channel),
         "recipient": recipient[:200],
@@ -54,6 +61,8 @@ def enqueue(
         "dedup_key": dedup_key,
         "event_id": event_id,
         "max_attempts": max_attempts,
+        "created_at": now,
+        "next_attempt_at": now,
     }
     if dedup_key is None:
         message = OutboxMessage(**values)
@@ -93,6 +102,7 @@ def notify_department(
     body: str,
     event_id: int | None = None,
     dedup_key: str | None = None,
+    now: datetime | None = None,
 ) -> list[OutboxMessage]:
     """Tell a department's handlers (or the department itself) about something; see the module doc."""
     department = session.get(Department, department_id)
@@ -104,7 +114,9 @@ def notify_department(
     targets = [(Channel.DING_WORK, recipient) for recipient in dict.fromkeys(recipients)]
     if get_settings().dingtalk_robot_url:
         targets.append((Channel.DING_ROBOT, department.code))
-    return _fan_out(session, targets, subject=subject, body=body, event_id=event_id, dedup_key=dedup_key)
+    return _fan_out(
+        session, targets, subject=subject, body=body, event_id=event_id, dedup_key=dedup_key, now=now
+    )
 
 
 def notify_user(
@@ -115,13 +127,16 @@ def notify_user(
     body: str,
     event_id: int | None = None,
     dedup_key: str | None = None,
+    now: datetime | None = None,
 ) -> list[OutboxMessage]:
     """Send one user a DingTalk work notice."""
     user = session.get(User, user_id)
     if user is None:
         raise ValueError(f"user {user_id} does not exist")
     targets = [(Channel.DING_WORK, ding_recipient(session, user))]
-    return _fan_out(session, targets, subject=subject, body=body, event_id=event_id, dedup_key=dedup_key)
+    return _fan_out(
+        session, targets, subject=subject, body=body, event_id=event_id, dedup_key=dedup_key, now=now
+    )
 
 
 def _fan_out(
@@ -132,6 +147,7 @@ def _fan_out(
     body: str,
     event_id: int | None,
     dedup_key: str | None,
+    now: datetime | None,
 ) -> list[OutboxMessage]:
     messages = []
     for channel, recipient in targets:
@@ -144,6 +160,7 @@ def _fan_out(
             body=body,
             dedup_key=key,
             event_id=event_id,
+            now=now,
         )
         if message is not None:
             messages.append(message)
@@ -188,7 +205,7 @@ def ding_recipient(session: Session, user: User) -> str:
     return user.username
 
 
-def report_upstream(session: Session, event: Event) -> OutboxMessage:
+def report_upstream(session: Session, event: Event, *, now: datetime | None = None) -> OutboxMessage:
     """Queue the event's result for the city platform, retried until the platform acknowledges it.
 
     The key includes closed_at, so an event reopened and closed again reports again.
@@ -206,6 +223,7 @@ def report_upstream(session: Session, event: Event) -> OutboxMessage:
         dedup_key=dedup_key,
         event_id=event.id,
         max_attempts=None,
+        now=now,
     )
     return message if message is not None else find_by_dedup_key(session, dedup_key)
 
