@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
+
 from core_app.integrations.base import Delivery, OutgoingMessage
 from core_app.integrations.http_json import ChannelError, call_json, check_errcode
 from core_app.notify.models import Channel
@@ -49,9 +51,13 @@ class DingTalkRobot:
         timestamp = self.clock_ms()
         return {"timestamp": str(timestamp), "sign": robot_signature(timestamp, self.secret)}
 
+    def signed_url(self) -> str:
+        # Merge, not replace: the webhook URL carries its access_token (httpx's params= would drop it).
+        return str(httpx.URL(self.url).copy_merge_params(self.signed_params()))
+
     def send(self, message: OutgoingMessage) -> Delivery:
         try:
-            check_errcode(call_json("POST", self.url, params=self.signed_params(), json=robot_body(message)))
+            check_errcode(call_json("POST", self.signed_url(), json=robot_body(message)))
         except ChannelError as exc:
             return Delivery.failed(str(exc))
         return Delivery.sent()
