@@ -300,7 +300,8 @@ def _timers(
     query = select(SlaTimer).where(SlaTimer.assignment_id == assignment_id, SlaTimer.status.in_(statuses))
     if kinds:
         query = query.where(SlaTimer.kind.in_(kinds))
-    return list(session.scalars(query.order_by(SlaTimer.id)))
+    # Fresh values: the scheduler advances timers in its own transactions, behind this session's back.
+    return list(session.scalars(query.order_by(SlaTimer.id).execution_options(populate_existing=True)))
 
 
 def _finish(timer: SlaTimer, now: datetime, status: TimerStatus) -> None:
