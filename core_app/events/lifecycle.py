@@ -353,7 +353,8 @@ def _accept(ctx: Context) -> None:
 
 def _invalidate(ctx: Context) -> None:
     ctx.require("reason")
-    if ctx.event.upstream_no:
+    if ctx.event.upstream_no:  # the city platform hears that the district will not handle it
+        ctx.event.status = EventStatus.INVALID
         outbox.report_upstream(ctx.session, ctx.event)
 
 
@@ -527,6 +528,7 @@ def _approve(ctx: Context) -> None:
 
 
 def _close(session: Session, event: Event, now: datetime) -> None:
+    event.status = EventStatus.CLOSED  # before the upstream report, which carries it
     event.closed_at = now
     if event.upstream_no:
         session.flush()
@@ -800,9 +802,8 @@ def perform(
             f"the event changed since version {expected_version} (now {event.version}); reload it",
             allowed=allowed_actions(session, event, principal, now),
         )
-    ctx = Context(
-        session, event, principal, dict(payload or {}), now or utcnow(), open_assignment(session, event.id)
-    )
+    now = now or utcnow().replace(microsecond=0)  # deadlines are kept to the second
+    ctx = Context(session, event, principal, dict(payload or {}), now, open_assignment(session, event.id))
     refusal = _open_to(ctx, transition)
     if refusal is not None:
         raise InvalidTransition(refusal, allowed=allowed_actions(session, event, principal, ctx.now))
