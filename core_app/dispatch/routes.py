@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from core_app.access.deps import require
 from core_app.access.principal import Principal
@@ -12,7 +12,7 @@ from core_app.api.params import RecordId
 from core_app.api.problems import PROBLEM_CONTENT, NotFoundError, Problem, ProblemError
 from core_app.audit.service import record, snapshot
 from core_app.dispatch import service
-from core_app.dispatch.schemas import RecommendationRead
+from core_app.dispatch.schemas import QueueItem, RecommendationRead
 from serving.predictor import DispatchModelUnavailable, predictor_for_app
 
 router = APIRouter(tags=["dispatch"], responses=WRITE_RESPONSES)
@@ -61,3 +61,13 @@ def list_recommendations(session: SessionDep, principal: Reader, event_id: Recor
     """The event's stored recommendations, newest first (at most 100)."""
     _event_or_404(session, event_id, principal, service.READ_PERMISSION)
     return service.recommendations_of(session, event_id)
+
+
+@router.get("/dispatch-queue", response_model=list[QueueItem])
+def dispatch_queue(
+    session: SessionDep,
+    principal: Dispatcher,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 200,
+):
+    """Events waiting for a dispatcher (not duplicates): highest priority first, then the oldest."""
+    return service.dispatch_queue(session, principal, limit)

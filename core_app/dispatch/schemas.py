@@ -5,6 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from core_app.api.schemas import ReadModel
+from core_app.events.models import EventSource, Priority
+from core_app.privacy.masking import MaskedText
 
 
 class TableEntry(BaseModel):
@@ -30,3 +32,21 @@ class RecommendationRead(ReadModel):
     threshold: float
     created_by: int | None
     created_at: datetime
+
+
+class QueueItem(ReadModel):
+    """An event waiting for a dispatcher, with the model's first choice where it gave one."""
+
+    id: int
+    event_no: str
+    source: EventSource
+    title: MaskedText
+    priority: Priority
+    reported_at: datetime
+    accepted_at: datetime | None
+    return_count: int
+    is_difficult: bool
+    version: int
+    top1_department_id: int | None = None
+    top1_department_name: str | None = None
+    top1_probability: float | None = None

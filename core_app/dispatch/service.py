@@ -7,19 +7,32 @@ on some other label set) is kept in the table without an id, and such a top choi
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core_app.access import scopes
 from core_app.access.principal import Principal
 from core_app.dispatch.models import DispatchRecommendation
-from core_app.events.models import Event
+from core_app.events.models import Event, EventStatus
+from core_app.org.models import Department
 from features.dispatch import department_names, event_frame
 from serving.predictor import Predictor
 
 RECOMMEND_PERMISSION = "events:dispatch"
 READ_PERMISSION = "events:read"
 MAX_LISTED = 100
+QUEUE_COLUMNS = (
+    "id",
+    "event_no",
+    "source",
+    "title",
+    "priority",
+    "reported_at",
+    "accepted_at",
+    "return_count",
+    "is_difficult",
+    "version",
+)
 
 
 def event_in_scope(session: Session, event_id: int, principal: Principal, permission: str) -> bool:
@@ -84,6 +97,45 @@ def _recommendation(
         threshold=threshold,
         created_by=created_by,
     )
+
+
+def dispatch_queue(session: Session, principal: Principal, limit: int = 200) -> list[dict[str, Any]]:
+    """Events waiting for a dispatcher: most urgent first, then oldest; with the latest recommendation."""
+    latest = (
+        select(func.max(DispatchRecommendation.id))
+        .where(DispatchRecommendation.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            Event,
+            DispatchRecommendation.top1_department_id,
+            Department.name.label("top1_department_name"),
+            DispatchRecommendation.top1_probability,
+        )
+        .outerjoin(DispatchRecommendation, DispatchRecommendation.id == latest)
+        .outerjoin(Department, Department.id == DispatchRecommendation.top1_department_id)
+        .where(
+            Event.status == EventStatus.PENDING_DISPATCH,
+            Event.duplicate_of_id.is_(None),
+            scopes.EVENTS.condition(principal, RECOMMEND_PERMISSION),
+        )
+        .order_by(Event.priority, Event.reported_at, Event.id)
+        .limit(limit)
+    )
+    rows = []
+    for event, department_id, department_name, probability in session.execute(statement):
+        item = {column: getattr(event, column) for column in QUEUE_COLUMNS}
+        rows.append(
+            item
+            | {
+                "top1_department_id": department_id,
+                "top1_department_name": department_name,
+                "top1_probability": probability,
+            }
+        )
+    return rows
 
 
 def recommendations_of(session: Session, event_id: int) -> list[DispatchRecommendation]:

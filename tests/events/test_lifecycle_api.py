@@ -368,3 +368,34 @@ def test_duplicates_close_with_their_event(world, session) -> None:
     act(world["dispatcher"], event_id, "approve")
     session.expire_all()
     assert session.get(Event, duplicate.id).status is EventStatus.CLOSED
+
+
+def test_the_dispatch_queue_puts_urgent_then_old_events_first(world, session) -> None:
+    first = world["event"]
+    urgent = b.event(session, status=EventStatus.PENDING_DISPATCH, priority="p1")
+    old = b.event(
+        session, status=EventStatus.PENDING_DISPATCH, reported_at=first.reported_at - timedelta(days=1)
+    )
+    b.event(session, status=EventStatus.PENDING_DISPATCH, duplicate_of_id=urgent.id)
+    b.event(session, status=EventStatus.DISPATCHED)
+    session.commit()
+    act(world["dispatcher"], first.id, "accept")
+    queue = world["dispatcher"].get("/api/v1/dispatch-queue").json()
+    assert [item["id"] for item in queue] == [urgent.id, old.id, first.id]
+    assert "13612345678" not in str(queue)  # titles are masked like every event text
+    assert world["water_handler"].get("/api/v1/dispatch-queue").status_code == 403
+
+
+def test_arbitrators_see_and_take_up_requests(world) -> None:
+    event_id = dispatched(world)["id"]
+    act(world["water_handler"], event_id, "request-arbitration", reason="职责不清")
+    listed = world["arbitrator"].get("/api/v1/arbitration-requests", params={"status": "submitted"}).json()
+    assert [r["event_id"] for r in listed] == [event_id]
+    taken = world["arbitrator"].post(f"/api/v1/arbitration-requests/{listed[0]['id']}/review")
+    assert taken.status_code == 200 and taken.json()["status"] == "under_review"
+    again = world["arbitrator"].post(f"/api/v1/arbitration-requests/{listed[0]['id']}/review")
+    assert again.status_code == 409
+    state = act(
+        world["arbitrator"], event_id, "rule", lead_department_id=world["roads"].id, ruling_basis="条款"
+    )
+    assert state["department_id"] == world["roads"].id
