@@ -399,3 +399,32 @@ def test_arbitrators_see_and_take_up_requests(world) -> None:
         world["arbitrator"], event_id, "rule", lead_department_id=world["roads"].id, ruling_basis="条款"
     )
     assert state["department_id"] == world["roads"].id
+
+
+def test_a_department_passes_part_of_the_work_to_a_unit_below_it(world, session) -> None:
+    team = b.department(session, code="WATER-1", name="供水所", parent_id=world["water"].id)
+    session.commit()
+    event_id = dispatched(world)["id"]
+    problem = act(
+        world["water_handler"], event_id, "sub-dispatch", expect=422, department_id=world["roads"].id
+    )
+    assert problem["errors"][0]["field"] == "department_id"
+    state = act(world["water_handler"], event_id, "sub-dispatch", department_id=team.id)
+    assert state["status"] == "dispatched" and state["department_id"] == world["water"].id
+    session.expire_all()
+    lead, child = session.scalars(select(Assignment).order_by(Assignment.id)).all()
+    assert child.parent_assignment_id == lead.id and child.department_id == team.id
+    assert child.role.value == "assist" and child.sign_due_at is not None
+
+
+def test_an_invalid_city_event_is_reported_back_upstream(world, session) -> None:
+    event = b.event(session, source="city_grid", upstream_no="GRID-7", status=EventStatus.RECEIVED)
+    session.commit()
+    act(world["dispatcher"], event.id, "invalidate", expect=422)
+    state = act(world["dispatcher"], event.id, "invalidate", reason="非本区辖区")
+    assert state["status"] == "invalid" and state["allowed_actions"] == []
+    session.expire_all()
+    upstream = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == Channel.CITY_PLATFORM)
+    ).one()
+    assert upstream.payload["status"] == "invalid" and upstream.payload["upstream_no"] == "GRID-7"
