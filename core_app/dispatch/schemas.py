@@ -12,10 +12,11 @@ from core_app.privacy.masking import MaskedText
 class TableEntry(BaseModel):
     """One department of the table: the model's label (a department code) and its probability."""
 
-    department_code: str
+    department_code: str | None
     department_id: int | None
     department_name: str | None
     probability: float
+    ruling_id: int | None = None  # set when an arbitration ruling named this department
 
 
 class RecommendationRead(ReadModel):

@@ -1,6 +1,8 @@
 """Ask the dispatch model about an event and keep its answer with the model version.
 
-Stated rules: the model's labels are department codes; a label that names no department (a model trained
+Stated rules: a duty ruling of the arbitration bodies (DutyRuling) outranks the model: when an event of the
+ruling's category mentions all its keywords, the ruled department is the only candidate (DOMAIN §7.1,
+权值分析); the model's labels are department codes; a label that names no department (a model trained
 on some other label set) is kept in the table without an id, and such a top choice is never auto-dispatched
 (abstain). Where no model is registered, `DispatchModelUnavailable` says how to train one.
 """
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core_app.access import scopes
 from core_app.access.principal import Principal
+from core_app.arbitration.models import DutyRuling
 from core_app.dispatch.models import DispatchRecommendation
 from core_app.events.models import Event, EventStatus
 from core_app.org.models import Department
@@ -72,14 +75,61 @@ def recommend_many(
     """Score events in one batch (the model is much faster per event so), store and return them in order."""
     tables = predictor.table(event_frame(session, event_ids))  # in the order asked
     departments = department_names(session)
+    rulings = matching_rulings(session, event_ids)
     threshold = float(predictor.threshold)
     recommendations = [
-        _recommendation(event_id, department_table(table, departments), predictor, threshold, created_by)
+        _recommendation(
+            event_id,
+            apply_ruling(department_table(table, departments), rulings.get(event_id)),
+            predictor,
+            threshold,
+            created_by,
+        )
         for event_id, table in zip(event_ids, tables, strict=True)
     ]
     session.add_all(recommendations)
     session.flush()
     return recommendations
+
+
+def matching_rulings(session: Session, event_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(ruling id, department id) of the newest duty ruling each event matches, by event id."""
+    events = session.execute(
+        select(Event.id, Event.category_id, Event.title, Event.description).where(
+            Event.id.in_(event_ids), Event.category_id.is_not(None)
+        )
+    ).all()
+    categories = {category for _, category, _, _ in events}
+    if not categories:
+        return {}
+    rulings = session.execute(
+        select(DutyRuling.id, DutyRuling.category_id, DutyRuling.keywords, DutyRuling.department_id)
+        .where(DutyRuling.category_id.in_(categories))
+        .order_by(DutyRuling.id.desc())
+    ).all()
+    matched = {}
+    for event_id, category, title, description in events:
+        text = f"{title} {description}"
+        for ruling_id, ruling_category, keywords, department_id in rulings:
+            if ruling_category == category and all(
+                word in text for word in keywords.replace("，", ",").split(",")
+            ):
+                matched[event_id] = (ruling_id, department_id)
+                break
+    return matched
+
+
+def apply_ruling(table: list[dict[str, Any]], ruling: tuple[int, int] | None) -> list[dict[str, Any]]:
+    """Make the ruled department the only candidate (probability 1), the model's others 0; keep the order."""
+    if ruling is None:
+        return table
+    ruling_id, department_id = ruling
+    ruled = [row for row in table if row["department_id"] == department_id]
+    if not ruled:  # a department the model does not know: still the only candidate
+        ruled = [{"department_code": None, "department_id": department_id, "department_name": None}]
+    first = ruled[0] | {"probability": 1.0, "ruling_id": ruling_id}
+    others = [row | {"probability": 0.0} for row in table if row["department_id"] != department_id]
+    return [first, *others]
 
 
 def _recommendation(

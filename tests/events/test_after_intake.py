@@ -106,3 +106,23 @@ def test_duplicates_are_neither_accepted_nor_dispatched(session, departments, di
     session.commit()
     after_intake(session, [duplicate], now=NOW)
     assert duplicate.status is EventStatus.RECEIVED and duplicate.accepted_at is None
+
+
+def test_a_duty_ruling_outranks_the_model_for_matching_events(session, departments, dispatch_store) -> None:
+    from core_app.arbitration.models import DutyRuling
+
+    category = b.event_category(session)
+    ruled = departments["CITY"]
+    session.add(DutyRuling(category_id=category.id, keywords="水管", department_id=ruled.id, created_at=NOW))
+    session.commit()
+    water_text = b.event(
+        session, description=TEXTS["WATER"], category_id=category.id, status=EventStatus.RECEIVED
+    )
+    other_category = b.event(session, description=TEXTS["WATER"], status=EventStatus.RECEIVED)
+    session.commit()
+    after_intake(session, [water_text, other_category], now=NOW)
+    by_event = {r.event_id: r for r in session.scalars(select(DispatchRecommendation))}
+    top = by_event[water_text.id].table[0]
+    assert (top["department_id"], top["probability"]) == (ruled.id, 1.0) and top["ruling_id"]
+    assert water_text.status is EventStatus.DISPATCHED and water_text.department_id == ruled.id
+    assert by_event[other_category.id].table[0]["department_id"] == departments["WATER"].id
