@@ -19,10 +19,13 @@ from core_app.events.models import (
     EventAction,
     EventStatus,
 )
+from core_app.integrations.city_platform import CityPlatform
+from core_app.notify import worker
 from core_app.notify.models import Channel, OutboxMessage
 from core_app.sla.models import SlaTimer, TimerStatus
 from features.dispatch import labelled_events
 from tests.api import builders as b
+from tests.notify.fake_servers import ScriptedHttp
 
 PROBLEM = "application/problem+json"
 
@@ -305,6 +308,22 @@ def test_a_city_event_is_redispatched_and_reported_upstream_once_closed(world, s
     assert upstream.max_attempts is None  # retried until the city platform acknowledges
     assert upstream.payload["upstream_no"] == "SZ-12345-0001"
     assert upstream.payload["status"] == "closed"
+
+    # The city platform first answers without acknowledging, then acknowledges the retry.
+    city = ScriptedHttp(replies=[(200, {"code": 1, "msg": "busy"})], default=(200, {"ack": True})).start()
+    try:
+        adapters = {Channel.CITY_PLATFORM: CityPlatform(url=city.url, token="t")}
+        now = upstream.next_attempt_at
+        assert worker.deliver_due(session, now, adapters=adapters) == 0
+        session.expire_all()
+        assert session.get(Event, event_id).upstream_reported_at is None
+        later = now + timedelta(hours=2)
+        assert worker.deliver_due(session, later, adapters=adapters) == 1
+    finally:
+        city.stop()
+    session.expire_all()
+    assert session.get(Event, event_id).upstream_reported_at == later
+    assert [seen.body["upstream_no"] for seen in city.seen] == ["SZ-12345-0001"] * 2
 
 
 def test_an_override_needs_a_reason_and_becomes_the_training_label(world, session) -> None:
