@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core_app.config import LOCAL_TZ, get_settings
 from core_app.db.registry import metadata
+from core_app.intake.gazetteer import build_gazetteer
 from core_app.org.calendar import WorkCalendar, seed_calendar_years
 from core_app.org.workgrid import WorkGrid
 from core_app.seed.cases import CaseContext, CaseGenerator
@@ -160,6 +161,8 @@ def _write_district(
     catalog = build_catalog(np.random.default_rng([seed, 2]), org)
     for name, frame in {**org.tables(), **catalog.tables()}.items():
         writer.write(name, frame)
+    with Session(bind=writer.connection) as session:
+        build_gazetteer(session)  # places addresses without coordinates at intake
     progress("organisation", 1, 1)
     progress("people", 0, spec.citizens + spec.enterprises)
     citizens = build_citizens(
