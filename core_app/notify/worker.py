@@ -7,8 +7,8 @@ row ``sending``; when its lease runs out another run claims it again and sends i
 least once, never lost.
 
 Claiming: PostgreSQL picks the row with ``SELECT ... FOR UPDATE SKIP LOCKED``, so parallel workers take
-different rows; SQLite (one writer at a time) picks a candidate and takes it with a conditional UPDATE
-that only succeeds while the row is still claimable.
+different rows; SQLite (one writer at a time) takes it with one ``UPDATE ... WHERE id = (SELECT ...) AND
+<still claimable> RETURNING id``.
 """
 
 from collections.abc import Callable, Mapping
@@ -107,21 +107,20 @@ def claim_next(session: Session, now: datetime) -> OutgoingMessage | None:
 
 
 def _claim_by_conditional_update(session: Session, now: datetime, order) -> OutgoingMessage | None:
-    while True:
-        candidate = session.scalar(select(OutboxMessage.id).where(claimable(now)).order_by(*order).limit(1))
-        if candidate is None:
-            session.rollback()
-            return None
-        taken = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == candidate, claimable(now))
-            .values(status=OutboxStatus.SENDING, locked_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.commit()
-        if taken:  # otherwise another worker took it between our SELECT and UPDATE: try the next one
-            row = session.get(OutboxMessage, candidate, populate_existing=True)
-            return _snapshot(row)
+    # One statement, so the transaction takes SQLite's write lock at once (waiting on busy_timeout) instead of
+    # upgrading a read snapshot, which fails at once when another connection wrote in between.
+    candidate = select(OutboxMessage.id).where(claimable(now)).order_by(*order).limit(1).scalar_subquery()
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == candidate, claimable(now))
+        .values(status=OutboxStatus.SENDING, locked_until=now + LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.commit()
+    if claimed is None:
+        return None
+    return _snapshot(session.get(OutboxMessage, claimed, populate_existing=True))
 
 
 def _snapshot(row: OutboxMessage) -> OutgoingMessage:

@@ -1,5 +1,6 @@
 """Writing to the outbox: once per dedup_key, in the caller's transaction, to the right recipients."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -219,3 +220,15 @@ def test_report_upstream_payload_and_key(session) -> None:
     event.closed_at = T0 + timedelta(days=2)
     session.flush()
     assert report_upstream(session, event).id != message.id
+
+
+def test_two_workers_at_once_send_each_message_once(session, sessions) -> None:
+    for n in range(30):
+        enqueue(session, channel=Channel.SMS, recipient=str(n), subject="s", body="b", now=T0)
+    session.commit()
+    fake = FakeNotifier(Channel.SMS)
+    adapters = {Channel.SMS: fake}
+    with ThreadPoolExecutor(2) as pool:
+        delivered = list(pool.map(lambda _: deliver_due(sessions, T0, adapters), range(2)))
+    assert sum(delivered) == 30
+    assert sorted(int(m.recipient) for m in fake.sent) == list(range(30))
