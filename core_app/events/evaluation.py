@@ -12,10 +12,11 @@ sub-categories) and street. Definitions:
 - ``return_rate`` = returned / dispatched.
 - ``redispatch_rate`` = assignments taken away by a ``redispatch`` action (改派) / dispatched: the assignment
   is cancelled and the event's redispatch action names it or a later assignment of the event.
-- ``reopen_rate`` = lead assignments completed and then reopened (a ``reopen`` action on the event after
-  the assignment's dispatch) / lead assignments completed.
-- ``satisfaction_rate`` = (satisfied + basically) / callbacks, counting each callback for the latest lead
-  assignment completed by the department before it.
+- ``reopen_rate`` = lead assignments reopened (a ``reopen`` action on the event while the assignment was its
+  lead, i.e. the latest lead assignment dispatched before the action) / lead assignments completed or reopened
+  (a reopen clears ``completed_at`` until the work is done again).
+- ``satisfaction_rate`` = (satisfied + basically) / callbacks, each callback counted for the assignment that
+  was the event's lead when it was made.
 - ``mean_handling_minutes``: mean of signed -> completed over completed assignments.
 - ``urge_count`` / ``supervise_count``: 催办 and 督办 on the department issued in the period.
 - ``score`` = weighted sum (DOMAIN defaults 0.3 sign on time, 0.3 closed on time, 0.2 satisfaction,
@@ -166,19 +167,40 @@ def _redispatched() -> ColumnElement[bool]:
             or_(
                 action.assignment_id == Assignment.id,
                 action.assignment_id.in_(
-                    select(later.id).where(later.event_id == Assignment.event_id, later.id > Assignment.id)
+                    select(later.id)
+                    .where(later.event_id == Assignment.event_id, later.id > Assignment.id)
+                    .correlate_except(later)
                 ),
             ),
         ),
     )
 
 
+def _lead_at(moment) -> ColumnElement[bool]:
+    """Whether Assignment was the event's lead at ``moment``: the latest lead dispatched before it."""
+    later = aliased(Assignment)
+    return and_(
+        Assignment.role == AssignmentRole.LEAD,
+        Assignment.dispatched_at <= moment,
+        ~exists()
+        .where(
+            later.event_id == Assignment.event_id,
+            later.role == AssignmentRole.LEAD,
+            later.id > Assignment.id,
+            later.dispatched_at <= moment,
+        )
+        .correlate_except(later),  # nested two deep: Assignment is the outermost query's
+    )
+
+
 def _reopened() -> ColumnElement[bool]:
+    # A reopen puts the lead assignment back in progress (its completed_at is cleared until it is done
+    # again), so it is found through the action: a reopen while this assignment was the lead.
     action = aliased(EventAction)
     return exists().where(
         action.event_id == Assignment.event_id,
         action.action == "reopen",
-        action.created_at > Assignment.dispatched_at,
+        _lead_at(action.created_at),
     )
 
 
@@ -211,6 +233,7 @@ def _assignment_figures(session: Session, scope: EventFilter, now: datetime, dep
     )
     returned = or_(Assignment.status == AssignmentStatus.RETURNED, Assignment.returned_at.is_not(None))
     lead_done = and_(Assignment.role == AssignmentRole.LEAD, completed)
+    reopened = _reopened()
     handled = and_(completed, Assignment.signed_at.is_not(None))
     minutes = minutes_between(Assignment.signed_at, Assignment.completed_at, dialect)
     return (
@@ -223,8 +246,8 @@ def _assignment_figures(session: Session, scope: EventFilter, now: datetime, dep
             _count(done_on_time).label("completed_on_time"),
             _count(returned).label("returned"),
             _count(_redispatched()).label("redispatched"),
-            _count(lead_done).label("lead_completed"),
-            _count(and_(lead_done, _reopened())).label("reopened"),
+            _count(or_(lead_done, reopened)).label("lead_completed"),
+            _count(reopened).label("reopened"),
             func.avg(case((handled, minutes))).label("mean_handling_minutes"),
         )
         .join(Event, Event.id == Assignment.event_id)
@@ -234,19 +257,7 @@ def _assignment_figures(session: Session, scope: EventFilter, now: datetime, dep
 
 
 def _callback_figures(scope: EventFilter, departments) -> Select:
-    """Callbacks per department: each callback goes to the latest lead assignment completed before it."""
-    later = aliased(Assignment)
-    lead_done = and_(Assignment.role == AssignmentRole.LEAD, Assignment.completed_at.is_not(None))
-    superseded = exists().where(
-        later.event_id == Assignment.event_id,
-        later.role == AssignmentRole.LEAD,
-        later.completed_at.is_not(None),
-        later.completed_at <= Callback.at,
-        or_(
-            later.completed_at > Assignment.completed_at,
-            and_(later.completed_at == Assignment.completed_at, later.id > Assignment.id),
-        ),
-    )
+    """Callbacks per department: each goes to the assignment that was the event's lead when it was made."""
     good = Callback.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASICALLY])
     return (
         select(
@@ -255,14 +266,9 @@ def _callback_figures(scope: EventFilter, departments) -> Select:
             _count(good).label("satisfied_callbacks"),
         )
         .select_from(Callback)
-        .join(Assignment, and_(Assignment.event_id == Callback.event_id, lead_done))
+        .join(Assignment, and_(Assignment.event_id == Callback.event_id, _lead_at(Callback.at)))
         .join(Event, Event.id == Assignment.event_id)
-        .where(
-            *_assignment_conditions(scope),
-            Assignment.department_id.in_(departments),
-            Assignment.completed_at <= Callback.at,
-            ~superseded,
-        )
+        .where(*_assignment_conditions(scope), Assignment.department_id.in_(departments))
         .group_by(Assignment.department_id)
     )
 

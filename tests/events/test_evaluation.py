@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from core_app.api.app import create_app
 from core_app.config import LOCAL_TZ
@@ -405,3 +406,78 @@ def test_the_period_may_be_given_as_datetimes_in_any_offset(month, api) -> None:
     params = {"from": "2025-02-28T16:00:00+00:00", "to": "2025-04-01T00:00:00"}
     rows = by_code(api().get("/api/v1/event-evaluation", params=params).json()["rows"])
     assert rows["X"]["dispatched"] == 5
+
+
+def test_a_reopened_assignment_back_in_progress_still_counts_as_reopened(month, session) -> None:
+    # The lifecycle's reopen puts the lead assignment back in progress and clears its completed_at.
+    a2 = session.scalars(
+        select(Assignment).where(
+            Assignment.department_id == month["X"].id, Assignment.handle_due_at == minutes(80)
+        )
+    ).one()
+    a2.status, a2.completed_at = AssignmentStatus.IN_PROGRESS, None
+    session.commit()
+    x = by_code(evaluate_departments(session, MARCH, now=NOW))["X"]
+    assert (x.lead_completed, x.reopened, x.reopen_rate) == (2, 1, 0.5)
+    assert (x.completed, x.closed_on_time_rate, x.mean_handling_minutes) == (1, 1.0, 30.0)
+    assert (x.callbacks, x.satisfaction_rate) == (2, 0.5)  # the dissatisfied callback still counts for X
+
+
+def test_figures_of_events_run_through_the_lifecycle(session, api) -> None:
+    """Two events handled over the API: one returned by water, one taken from water and reopened."""
+    water = b.department(session, code="WATER", name="水务局")
+    roads = b.department(session, code="ROAD", name="住建局")
+    returned, taken = b.event(session), b.event(session)
+    session.commit()
+    dispatcher, supervisor = api("dispatcher"), api("supervisor")
+    handlers = {d.id: api("dept_handler", scope="department", scope_id=d.id) for d in (water, roads)}
+
+    def act(client, event, action, **body):
+        response = client.post(f"/api/v1/events/{event.id}/{action}", json=body)
+        assert response.status_code == 200, response.text
+
+    def finish(event, *satisfactions):
+        act(handlers[roads.id], event, "sign")
+        act(handlers[roads.id], event, "start")
+        act(handlers[roads.id], event, "feedback", result="resolved", content="已处理")
+        act(dispatcher, event, "approve")
+        for satisfaction in satisfactions:
+            act(dispatcher, event, "callback", satisfaction=satisfaction)
+
+    for event in (returned, taken):
+        act(dispatcher, event, "accept")
+        act(dispatcher, event, "dispatch", department_id=water.id)
+    act(handlers[water.id], returned, "return", reason_code="not_our_remit", note="不属本部门职责")
+    act(dispatcher, returned, "dispatch", department_id=roads.id)
+    finish(returned, "satisfied")
+    act(handlers[water.id], taken, "sign")
+    act(dispatcher, taken, "redispatch", department_id=roads.id, reason="错派")
+    finish(taken, "dissatisfied")
+    act(supervisor, taken, "reopen", reason="回访不满意")
+    act(handlers[roads.id], taken, "feedback", result="resolved", content="已返工")
+    act(dispatcher, taken, "approve")
+    act(dispatcher, taken, "callback", satisfaction="basically")
+
+    today = datetime.now(LOCAL_TZ).date()
+    period = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=2))}
+    rows = by_code(api().get("/api/v1/event-evaluation", params=period).json()["rows"])
+    assert {
+        k: rows["WATER"][k] for k in ("dispatched", "sign_on_time_rate", "return_rate", "redispatch_rate")
+    } == {
+        "dispatched": 2,
+        "sign_on_time_rate": 1.0,
+        "return_rate": 0.5,
+        "redispatch_rate": 0.5,
+    }
+    assert (rows["WATER"]["completed"], rows["WATER"]["callbacks"], rows["WATER"]["score"]) == (0, 0, 0.8)
+    assert {
+        k: rows["ROAD"][k]
+        for k in ("dispatched", "closed_on_time_rate", "return_rate", "reopen_rate", "satisfaction_rate")
+    } == {
+        "dispatched": 2,
+        "closed_on_time_rate": 1.0,
+        "return_rate": 0.0,
+        "reopen_rate": 0.5,
+        "satisfaction_rate": 0.6667,
+    }
+    assert [(r, rows[r]["rank"]) for r in ("ROAD", "WATER")] == [("ROAD", 1), ("WATER", 2)]
