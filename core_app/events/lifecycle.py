@@ -189,6 +189,7 @@ def _assign(ctx: Context, department: Department, mode: DispatchMode, role=Assig
         body=f"{ctx.event.title}（请在时限内签收）",
         event_id=ctx.event.id,
         dedup_key=f"assignment:{assignment.id}",
+        now=ctx.now,
     )
     return assignment
 
@@ -355,7 +356,7 @@ def _invalidate(ctx: Context) -> None:
     ctx.require("reason")
     if ctx.event.upstream_no:  # the city platform hears that the district will not handle it
         ctx.event.status = EventStatus.INVALID
-        outbox.report_upstream(ctx.session, ctx.event)
+        outbox.report_upstream(ctx.session, ctx.event, now=ctx.now)
 
 
 def _dispatch(ctx: Context) -> None:
@@ -532,7 +533,7 @@ def _close(session: Session, event: Event, now: datetime) -> None:
     event.closed_at = now
     if event.upstream_no:
         session.flush()
-        outbox.report_upstream(session, event)
+        outbox.report_upstream(session, event, now=now)
     if event.reporter_phone:
         outbox.enqueue(
             session,
@@ -542,6 +543,7 @@ def _close(session: Session, event: Event, now: datetime) -> None:
             body=f"您反映的诉求（{event.event_no}）已办结，感谢您的监督。",
             event_id=event.id,
             dedup_key=f"closed-sms:{event.id}:{now.isoformat()}",
+            now=now,
         )
 
 
