@@ -17,6 +17,7 @@ from core_app.intake.cli import intake_app
 from core_app.notify.cli import app as outbox_app
 from core_app.org.calendar_cli import app as calendar_app
 from core_app.seed.cli import seed
+from core_app.sla.cli import app as scheduler_app
 from training.cli import models_app, train_app
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 app.add_typer(intake_app, name="intake")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(scheduler_app, name="scheduler")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)

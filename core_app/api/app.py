@@ -29,6 +29,7 @@ from core_app.org import routes as org_routes
 from core_app.people import routes as people_routes
 from core_app.publishing import routes as publishing_routes
 from core_app.sla import routes as sla_routes
+from core_app.sla.runner import scheduler_lifespan
 from core_app.supervision import routes as supervision_routes
 from core_app.warnings import routes as warnings_routes
 
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
         "Personal data is masked in every response.",
         docs_url=None,
         redoc_url=None,
+        lifespan=scheduler_lifespan,  # the in-process SLA/outbox scheduler, when settings.scheduler says so
     )
     install_problem_handlers(app)
     install_request_id(app)

@@ -1,0 +1,130 @@
+"""Run the event loop's background work: SLA ticks, then outbox delivery, every few seconds.
+
+Three ways (``settings.scheduler``): ``inprocess`` (default) runs a daemon thread inside the API server,
+started and stopped by the app's lifespan; ``celery`` leaves it to Celery beat and workers
+(core_app.sla.celery_app); ``off`` runs nothing (tests, or a separate ``butler scheduler run``).
+Each job gets its own session; an exception is logged and the loop goes on.
+"""
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from core_app.config import get_settings
+from core_app.db.base import utcnow
+from core_app.db.session import get_engine
+
+log = logging.getLogger(__name__)
+
+INPROCESS = "inprocess"
+CELERY = "celery"
+OFF = "off"
+MODES = (INPROCESS, CELERY, OFF)
+
+SessionFactory = Callable[[], Session]
+
+
+def default_sessions() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def run_tick(sessions: SessionFactory | None = None, now: datetime | None = None) -> int:
+    """One SLA tick in its own session; the steps fired, or 0 after logging a failure."""
+    from core_app.sla.scheduler import tick
+
+    sessions = sessions or default_sessions()
+    try:
+        with sessions() as session:
+            return tick(session, now or utcnow())
+    except Exception:
+        log.exception("SLA tick failed")
+        return 0
+
+
+def run_delivery(sessions: SessionFactory | None = None, now: datetime | None = None) -> int:
+    """One pass of outbox delivery in its own session; messages delivered, or 0 after logging a failure."""
+    try:
+        from core_app.notify.worker import deliver_due
+    except ImportError:  # the worker is optional until it is installed
+        log.warning("outbox delivery is not available (core_app.notify.worker missing)")
+        return 0
+    try:
+        return deliver_due(sessions or default_sessions(), now or utcnow())
+    except Exception:
+        log.exception("outbox delivery failed")
+        return 0
+
+
+def run_once(sessions: SessionFactory | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Tick the SLA timers, then deliver what is due: (steps fired, messages delivered)."""
+    sessions = sessions or default_sessions()
+    return run_tick(sessions, now), run_delivery(sessions, now)
+
+
+class SchedulerThread:
+    """A daemon thread running ``run_once`` every ``interval`` seconds until stopped."""
+
+    def __init__(self, interval: float, job: Callable[[], object] | None = None) -> None:
+        self.interval = interval
+        self.job = job or run_once
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def start(self) -> "SchedulerThread":
+        self._thread = threading.Thread(target=self._loop, name="butler-scheduler", daemon=True)
+        self._thread.start()
+        log.info("in-process scheduler started (every %s s)", self.interval)
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        """Ask the loop to end and wait for the job under way to finish."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("scheduler thread still busy after %s s; leaving it (daemon)", timeout)
+            self._thread = None
+        log.info("in-process scheduler stopped")
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        # Wait one interval first: a server that starts and stops at once (a test client) does no work.
+        # Whatever came due while the server was down is caught up on the first run.
+        while not self._stop.wait(self.interval):
+            try:
+                self.job()
+            except Exception:  # the job logs its own failures; this keeps the thread alive regardless
+                log.exception("scheduler run failed")
+            self.runs += 1
+
+
+def start_inprocess_scheduler() -> SchedulerThread | None:
+    """Start the thread when settings.scheduler is "inprocess"; None otherwise."""
+    settings = get_settings()
+    if settings.scheduler not in MODES:
+        log.warning("unknown scheduler %r (expected one of %s): nothing runs", settings.scheduler, MODES)
+        return None
+    if settings.scheduler != INPROCESS:
+        return None
+    return SchedulerThread(settings.scheduler_interval_seconds).start()
+
+
+@asynccontextmanager
+async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The app's lifespan: the in-process scheduler runs while the server does."""
+    runner = start_inprocess_scheduler()
+    app.state.scheduler = runner
+    try:
+        yield
+    finally:
+        if runner is not None:
+            runner.stop()
