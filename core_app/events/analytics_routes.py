@@ -75,6 +75,7 @@ class EvaluationReport(BaseModel):
     category_id: int | None
     street_id: int | None
     weights: dict[str, float]
+    min_dispatched: int
     generated_at: datetime
     rows: list[DepartmentEvaluation]
 
@@ -133,6 +134,9 @@ def event_evaluation(
     weight_closed_on_time: Annotated[float, Query(ge=0, le=100)] = Weights.closed_on_time,
     weight_satisfaction: Annotated[float, Query(ge=0, le=100)] = Weights.satisfaction,
     weight_no_return: Annotated[float, Query(ge=0, le=100)] = Weights.no_return,
+    min_dispatched: Annotated[
+        int, Query(ge=1, le=INT_MAX, description="Rank only departments with at least this many assignments.")
+    ] = 1,
 ):
     """Sign-off and closing on time, return, re-dispatch and reopen rates, satisfaction, handling time,
     supervision counts, score and rank per department; a scoped caller sees its own departments only."""
@@ -144,7 +148,12 @@ def event_evaluation(
     scope = EventFilter(start, end, source=source, category_id=category_id, street_id=street_id)
     now = utcnow()
     rows = evaluate_departments(
-        session, scope, departments=DEPARTMENTS.condition(principal, PERMISSION), weights=weights, now=now
+        session,
+        scope,
+        departments=DEPARTMENTS.condition(principal, PERMISSION),
+        weights=weights,
+        now=now,
+        min_dispatched=min_dispatched,
     )
     report = EvaluationReport(
         period_from=start,
@@ -153,6 +162,7 @@ def event_evaluation(
         category_id=category_id,
         street_id=street_id,
         weights=asdict(weights),
+        min_dispatched=min_dispatched,
         generated_at=now.astimezone(LOCAL_TZ),
         rows=rows,
     )
@@ -172,6 +182,7 @@ def evaluation_csv(report: EvaluationReport) -> Response:
         value = getattr(report, name)
         writer.writerow([f"# {name}", "all" if value is None else str(value)])
     writer.writerow(["# weights", *(f"{k}={v}" for k, v in report.weights.items())])
+    writer.writerow(["# min_dispatched", report.min_dispatched])
     writer.writerow([])
     writer.writerow(COLUMNS)
     for row in report.rows:

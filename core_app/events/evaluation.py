@@ -22,7 +22,8 @@ sub-categories) and street. Definitions:
 - ``score`` = weighted sum (DOMAIN defaults 0.3 sign on time, 0.3 closed on time, 0.2 satisfaction,
   0.2 (1 - return rate)). A component without data (no decided sign-off, no completion, no callback) is
   left out and the other weights are scaled up to sum to one, so it neither rewards nor penalises; every
-  listed department has a return rate, hence a score. ``rank`` 1 is best; equal scores share a rank.
+  listed department has a return rate, hence a score. ``rank`` 1 is best; equal scores share a rank. A
+  department with fewer assignments than ``min_dispatched`` is listed but neither scored nor ranked.
 
 A rate whose divisor is zero is None (shown "—").
 """
@@ -299,10 +300,12 @@ def evaluate_departments(
     departments: ColumnElement[bool] | None = None,
     weights: Weights = Weights(),
     now: datetime | None = None,
+    min_dispatched: int = 1,
 ) -> list[DepartmentEvaluation]:
     """Figures, score and rank of every department with an assignment in the period, best first.
 
-    ``departments`` is a condition on Department (the caller's data scope); None means all.
+    ``departments`` is a condition on Department (the caller's data scope); None means all. Departments with
+    fewer than ``min_dispatched`` assignments are listed with their figures but neither scored nor ranked.
     """
     now = now or utcnow()
     allowed = select(Department.id)
@@ -326,7 +329,7 @@ def evaluate_departments(
     )
     results = [_evaluation(figures[d], code, name) for d, code, name in names]
     for result in results:
-        result.score = score(result, weights)
+        result.score = score(result, weights) if result.dispatched >= min_dispatched else None
     rank(results)
     return sorted(results, key=lambda r: (r.rank is None, r.rank or 0, -r.dispatched, r.department_code))
 

@@ -309,6 +309,15 @@ def test_weights_change_the_score(month, session) -> None:
         Weights(0, 0, 0, 0)
 
 
+def test_departments_below_the_minimum_are_listed_unranked(month, session) -> None:
+    rows = evaluate_departments(session, MARCH, now=NOW, min_dispatched=2)
+    assert [(r.department_code, r.score, r.rank) for r in rows][:2] == [("Y", 0.9, 1), ("X", 0.59, 2)]
+    assert {(r.department_code, r.score, r.rank, r.dispatched) for r in rows[2:]} == {
+        ("Z", None, None, 1),
+        ("W", None, None, 1),
+    }
+
+
 def test_competition_ranking_shares_ranks_on_ties() -> None:
     def row(score_: float | None) -> DepartmentEvaluation:
         zero = dict.fromkeys(DepartmentEvaluation.__dataclass_fields__, 0)
@@ -357,7 +366,7 @@ def test_api_json_and_csv_give_the_same_numbers(month, api) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8 and shows 水务局
     preamble, table = response.content.decode("utf-8-sig").split("\r\n\r\n")
     assert "# source,hotline_12345" in preamble and "# street_id,all" in preamble
-    assert "# from,2025-03-01T00:00:00+08:00" in preamble
+    assert "# from,2025-03-01T00:00:00+08:00" in preamble and "# min_dispatched,1" in preamble
     json_rows = client.get("/api/v1/event-evaluation", params=params | {"source": "hotline_12345"}).json()[
         "rows"
     ]
