@@ -141,11 +141,18 @@ def issue_step(
     )
     session.add(supervision)
     subject, body = _message(timer, step, event)
+    # Messages are due at the scheduler's clock, so a frozen-clock run delivers them at that time.
     notify_department(
-        session, assignment.department_id, subject=subject, body=body, event_id=timer.event_id, dedup_key=key
+        session,
+        assignment.department_id,
+        subject=subject,
+        body=body,
+        event_id=timer.event_id,
+        dedup_key=key,
+        now=now,
     )
     if step.kind != SupervisionKind.REMIND:
-        _notify_dispatch_side(session, assignment, subject, body, timer.event_id, key)
+        _notify_dispatch_side(session, assignment, subject, body, timer.event_id, key, now)
     return 1
 
 
@@ -180,13 +187,19 @@ def _message(timer: SlaTimer, step: Step, event: Event | None) -> tuple[str, str
 
 
 def _notify_dispatch_side(
-    session: Session, assignment: Assignment, subject: str, body: str, event_id: int, key: str
+    session: Session, assignment: Assignment, subject: str, body: str, event_id: int, key: str, now: datetime
 ) -> None:
     """催办 and 督办 go to the dispatcher too: the one who dispatched, else the district's dispatchers."""
     user_ids = [assignment.dispatched_by] if assignment.dispatched_by else district_dispatchers(session)
     for user_id in user_ids:
         notify_user(
-            session, user_id, subject=subject, body=body, event_id=event_id, dedup_key=f"{key}:dispatch"
+            session,
+            user_id,
+            subject=subject,
+            body=body,
+            event_id=event_id,
+            dedup_key=f"{key}:dispatch",
+            now=now,
         )
 
 

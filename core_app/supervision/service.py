@@ -143,6 +143,7 @@ def issue(
         body=f"{reason}：{event.title}",
         event_id=event_id,
         dedup_key=f"supervision:{supervision.id}",
+        now=now,
     )
     return supervision
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_app.events.models import AssignmentStatus
+from core_app.integrations.base import FakeNotifier
 from core_app.notify.models import Channel, OutboxMessage
+from core_app.notify.worker import deliver_due
 from core_app.sla import scheduler, service
 from core_app.sla.models import SlaTimer, TimerKind, TimerStatus
 from core_app.sla.runner import run_tick
@@ -163,6 +165,18 @@ def test_a_late_scheduler_fires_every_missed_step_once_in_order(engine, session)
     assert _outbox(session) == 1 + 1 + 2 + 2
     assert _tick(engine, late) == 0 and _tick(engine, late + timedelta(days=1)) == 0
     assert len(_supervisions(session)) == 4 and _outbox(session) == 6
+
+    # The messages are due at the scheduler's (frozen) clock: the delivery worker sends them then.
+    ding = FakeNotifier(Channel.DING_WORK)
+    assert deliver_due(sessionmaker(bind=engine), late, {Channel.DING_WORK: ding}) == 6
+    assert [m.subject[:4] for m in ding.sent] == [
+        "【提醒】",
+        "【提醒】",
+        "【催办】",
+        "【催办】",
+        "【督办】",
+        "【督办】",
+    ]
 
 
 def test_a_stale_scheduler_cannot_issue_a_step_twice(engine, session) -> None:
