@@ -4,7 +4,8 @@ Each timer stores its steps (reminders, 催办 at the deadline, 督办 at the su
 have fired (``stage``). A tick claims the due steps of a timer with a conditional UPDATE on ``stage``
 (and, on PostgreSQL, locks the timer rows with FOR UPDATE SKIP LOCKED), so two schedulers running at
 once, or one restarted half-way, never issue a step twice; ``Supervision.source_key`` ("sla:<timer>:<step>")
-is the last guard. A late scheduler fires every missed step, in order, once each.
+is the last guard. A late scheduler fires every missed step, in order, once each. A 催办 left
+unanswered past its respond_by brings the 督办 forward (DOMAIN §6.3).
 """
 
 import logging
@@ -15,12 +16,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core_app.access.models import Permission, Role, ScopeKind, User, UserRole, role_permissions
-from core_app.events.models import OPEN_ASSIGNMENT_STATUSES, Assignment, Event
+from core_app.events.models import OPEN_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Event
 from core_app.notify.outbox import notify_department, notify_user
 from core_app.sla.models import SlaTimer, TimerKind, TimerStatus
 from core_app.sla.service import Step, decode_schedule
 from core_app.supervision.models import Supervision, SupervisionKind, SupervisionTarget
-from core_app.supervision.service import KIND_LABELS, RESPONSE_TIME, mark_overdue
+from core_app.supervision.service import KIND_LABELS, RESPONSE_TIME, turn_overdue
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def tick(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE) -> in
         session.commit()
         if not timers or len(timers) < batch_size:
             break
-    mark_overdue(session, now)
+    # In the same transaction: an urge turning overdue and the 督办 it brings forward go together.
+    fired += escalate_unanswered(session, turn_overdue(session, now), now)
     session.commit()
     return fired
 
@@ -60,17 +62,18 @@ def _due_timers(session: Session, now: datetime, limit: int) -> list[SlaTimer]:
     return list(session.scalars(query))
 
 
-def fire_due_steps(session: Session, timer: SlaTimer, now: datetime) -> int:
-    """Issue the timer's steps whose instant has passed, in order; return how many this call issued."""
+def fire_due_steps(session: Session, timer: SlaTimer, now: datetime, *, through: int = 0) -> int:
+    """Issue the timer's steps whose instant has passed (and any before index ``through``), in order;
+    return how many this call issued."""
     _, steps = decode_schedule(timer.schedule)
     start = timer.stage
-    end = start
+    end = max(start, min(through, len(steps)))
     while end < len(steps) and steps[end].at <= now:
         end += 1
     assignment = session.get(Assignment, timer.assignment_id)
     if assignment is None or not _still_running(assignment, timer):
         # The lifecycle finished the step without stopping its timer: nothing to chase any more.
-        _stop(session, timer, now)
+        _stop(session, timer, assignment, now)
         return 0
     next_at = steps[end].at if end < len(steps) else None
     if not _claim(session, timer, start, end, next_at):
@@ -82,17 +85,52 @@ def fire_due_steps(session: Session, timer: SlaTimer, now: datetime) -> int:
     return issued
 
 
+def escalate_unanswered(session: Session, urge_keys: list[str | None], now: datetime) -> int:
+    """DOMAIN §6.3: a 催办 left unanswered brings the 督办 forward (if it is the timer's next step)."""
+    fired = 0
+    for key in urge_keys:
+        parsed = parse_source_key(key)
+        if parsed is None:
+            continue  # issued by a person: nothing scheduled to bring forward
+        timer = session.get(SlaTimer, parsed[0], populate_existing=True)
+        if timer is None or timer.status != TimerStatus.ACTIVE:
+            continue
+        _, steps = decode_schedule(timer.schedule)
+        urge_index = parsed[1]
+        follows = urge_index + 1
+        if (
+            steps[urge_index].kind == SupervisionKind.URGE
+            and timer.stage == follows < len(steps)
+            and steps[follows].kind == SupervisionKind.SUPERVISE
+        ):
+            fired += fire_due_steps(session, timer, now, through=follows + 1)
+    return fired
+
+
+def parse_source_key(key: str | None) -> tuple[int, int] | None:
+    """(timer id, step index) of an SLA supervision's source_key, None for others."""
+    prefix, _, rest = (key or "").partition(":")
+    timer_id, _, index = rest.partition(":")
+    if prefix != "sla" or not timer_id.isdigit() or not index.isdigit():
+        return None
+    return int(timer_id), int(index)
+
+
 def _still_running(assignment: Assignment, timer: SlaTimer) -> bool:
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         return False
     return not (timer.kind == TimerKind.SIGN and assignment.signed_at is not None)
 
 
-def _stop(session: Session, timer: SlaTimer, now: datetime) -> None:
+def _stop(session: Session, timer: SlaTimer, assignment: Assignment | None, now: datetime) -> None:
+    done = assignment is not None and (
+        assignment.status == AssignmentStatus.DONE
+        or (timer.kind == TimerKind.SIGN and assignment.signed_at is not None)
+    )
     session.execute(
         update(SlaTimer)
         .where(SlaTimer.id == timer.id, SlaTimer.status == TimerStatus.ACTIVE)
-        .values(status=TimerStatus.MET, finished_at=now, next_fire_at=None)
+        .values(status=TimerStatus.MET if done else TimerStatus.CANCELLED, finished_at=now, next_fire_at=None)
         .execution_options(synchronize_session=False)
     )
     session.expire(timer)
@@ -136,7 +174,7 @@ def issue_step(
         issued_by=None,
         issued_at=now,
         reason=_reason(timer, step),
-        respond_by=_respond_by(timer, step),
+        respond_by=_respond_by(timer, step, now),
         source_key=key,
     )
     session.add(supervision)
@@ -160,12 +198,14 @@ def source_key(timer_id: int, index: int) -> str:
     return f"sla:{timer_id}:{index}"
 
 
-def _respond_by(timer: SlaTimer, step: Step) -> datetime | None:
+def _respond_by(timer: SlaTimer, step: Step, now: datetime) -> datetime | None:
     """催办: reply within the response time of the deadline; 督办: of the step's instant."""
     allowed = RESPONSE_TIME[step.kind]
     if allowed is None:
         return None
-    return (timer.due_at if step.kind == SupervisionKind.URGE else step.at) + allowed
+    if step.kind == SupervisionKind.URGE:
+        return timer.due_at + allowed
+    return min(step.at, now) + allowed  # a 督办 brought forward answers from when it is issued
 
 
 def _reason(timer: SlaTimer, step: Step) -> str:

@@ -169,6 +169,11 @@ def respond(
 
 def mark_overdue(session: Session, now: datetime) -> int:
     """Turn open supervisions whose respond_by has passed into overdue; return how many (no commit)."""
+    return len(turn_overdue(session, now))
+
+
+def turn_overdue(session: Session, now: datetime) -> list[str | None]:
+    """Like mark_overdue, returning the source_key of each supervision it turned (None: by a person)."""
     result = session.execute(
         update(Supervision)
         .where(
@@ -177,9 +182,10 @@ def mark_overdue(session: Session, now: datetime) -> int:
             Supervision.respond_by < now,
         )
         .values(status=SupervisionStatus.OVERDUE)
+        .returning(Supervision.source_key)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return list(result.scalars())
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core_app.events.models import AssignmentStatus
+from core_app.events.models import AssignmentStatus, Complexity
 from core_app.integrations.base import FakeNotifier
 from core_app.notify.models import Channel, OutboxMessage
 from core_app.notify.worker import deliver_due
@@ -287,3 +287,51 @@ def test_the_tick_works_through_more_timers_than_one_batch(engine, session) -> N
     with Session(engine) as fresh:
         assert scheduler.tick(fresh, T0 + timedelta(minutes=8), batch_size=2) == 5
     assert len(_supervisions(session)) == 5
+
+
+def _complex_handle_timer(session: Session):
+    dept = f.department(session)
+    f.user(session, "dept_handler", scope="department", scope_id=dept.id)
+    event = f.event(session, department_id=dept.id, complexity=Complexity.COMPLEX)
+    assignment = f.assignment(session, event, dept.id, status=AssignmentStatus.IN_PROGRESS)
+    timer = service.start_timer(session, assignment, TimerKind.HANDLE, T0)  # 24 h; 督办 at 36 h
+    session.commit()
+    return timer
+
+
+def test_an_unanswered_urge_brings_the_supervise_step_forward(engine, session) -> None:
+    timer = _complex_handle_timer(session)
+    due = T0 + timedelta(hours=24)
+    assert _tick(engine, due) == 3  # two reminders and the urge
+    assert _tick(engine, due + timedelta(hours=1)) == 0  # the hour to answer is not over yet
+    escalated_at = due + timedelta(hours=1, seconds=1)
+    assert _tick(engine, escalated_at) == 1
+    rows = _supervisions(session)
+    assert [(r.kind, r.status) for r in rows[2:]] == [
+        (SupervisionKind.URGE, SupervisionStatus.OVERDUE),
+        (SupervisionKind.SUPERVISE, SupervisionStatus.OPEN),
+    ]
+    assert rows[-1].issued_at == escalated_at and rows[-1].respond_by == escalated_at + timedelta(hours=24)
+    assert rows[-1].source_key == f"sla:{timer.id}:3"
+    assert _tick(engine, T0 + timedelta(hours=36)) == 0  # the 督办 is not issued a second time
+
+
+def test_an_answered_urge_leaves_the_supervise_step_at_its_ratio(engine, session) -> None:
+    _complex_handle_timer(session)
+    due = T0 + timedelta(hours=24)
+    assert _tick(engine, due) == 3
+    urge = session.scalar(select(Supervision).where(Supervision.kind == SupervisionKind.URGE))
+    urge.status, urge.response = SupervisionStatus.RESPONDED, "正在协调，明日办结"
+    session.commit()
+    assert _tick(engine, due + timedelta(hours=2)) == 0
+    assert _tick(engine, T0 + timedelta(hours=36)) == 1
+    assert _supervisions(session)[-1].kind == SupervisionKind.SUPERVISE
+
+
+def test_a_timer_of_a_cancelled_assignment_is_cancelled_not_met(engine, session) -> None:
+    _, _, _, assignment, timer = _setup(session)
+    assignment.status = AssignmentStatus.CANCELLED  # re-dispatched elsewhere, timer left running
+    session.commit()
+    assert _tick(engine, T0 + timedelta(hours=1)) == 0
+    session.refresh(timer)
+    assert timer.status == TimerStatus.CANCELLED and _supervisions(session) == []
