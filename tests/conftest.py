@@ -19,6 +19,10 @@ from core_app.db.registry import metadata
 from core_app.db.session import build_engine, reset_engine_cache
 from core_app.privacy.rules import ensure_masking_rules, forget_rules
 
+# The app's background scheduler (SLA timers, outbox) would otherwise start with every test client;
+# the tests that exercise it start it themselves.
+os.environ.setdefault("BUTLER_SCHEDULER", "off")
+
 DB_FIXTURES = {"db_url", "engine", "session", "client", "auth_headers"}
 
 
