@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch
+bench: bench-seed bench-text bench-dispatch bench-intake
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -66,6 +66,10 @@ bench-text: $(STAMP)
 # Dispatch model vs baselines on the public data and the demo district; about 10 minutes on 2 cores.
 bench-dispatch: $(STAMP)
 	$(BIN)/python benchmarks/bench_dispatch.py
+
+# Intake throughput and latency against PostgreSQL on 127.0.0.1 (fresh database, seed, model); about 5 minutes.
+bench-intake: $(STAMP)
+	$(BIN)/python benchmarks/bench_intake.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
