@@ -2,7 +2,8 @@
 
 import hashlib
 import re
-from datetime import datetime, time
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
 
 import pytest
 import typer
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from core_app.cases.models import Case, CaseStep, QueueTicket, Review
 from core_app.config import LOCAL_TZ, get_settings
-from core_app.events.models import Event, EventCategory
+from core_app.events.models import Assignment, Callback, Event, EventAction, EventCategory, Feedback
 from core_app.matters.models import Matter
 from core_app.org.calendar import WorkCalendar
 from core_app.org.models import Department, Hall, Region, Staff, Window
@@ -63,6 +64,7 @@ def test_progress_ends_every_stage_full_on_what_was_written(engine, session):
         engine, scale="test", seed=7, now=NOW, on_progress=lambda s, d, t: last.__setitem__(s, (d, t))
     )
     assert set(last) == {"organisation", "people", "cases", "events", "done"}
+    assert report.rows["assignments"] >= report.rows["event_feedback"] > 0
     assert all(done == total for done, total in last.values())
     assert last["cases"][0] == report.rows["cases"] == session.scalar(select(func.count(Case.id)))
     assert last["events"][0] == report.rows["events"]
@@ -212,3 +214,92 @@ def test_cli_seeds_then_refuses_a_second_run_with_exit_code_1(engine):
     assert "keeping it" in kept.output
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM cases")) == cases_before
+
+
+def test_assignments_follow_the_event_timeline_and_153024(seeded, session) -> None:
+    complexity = dict(session.execute(select(Event.id, Event.complexity)).all())
+    by_event = defaultdict(list)
+    for a in session.scalars(select(Assignment).order_by(Assignment.id)):
+        by_event[a.event_id].append(a)
+        assert a.sign_due_at - a.dispatched_at == timedelta(minutes=15)
+        limit = timedelta(hours=24) if complexity[a.event_id] == "complex" else timedelta(minutes=30)
+        assert a.handle_due_at is None or a.handle_due_at - a.dispatched_at == limit
+        stamps = [t for t in (a.dispatched_at, a.signed_at, a.completed_at) if t is not None]
+        assert stamps == sorted(stamps) and stamps[-1] <= NOW
+        assert (a.status == "returned") == (a.returned_at is not None) == (a.return_reason is not None)
+        assert a.returned_at is None or a.dispatched_at <= a.returned_at <= NOW
+    for assignments in by_event.values():
+        *detours, last = assignments
+        assert all(d.status in ("returned", "cancelled") and d.role == "lead" for d in detours)
+        assert last.status not in ("returned", "cancelled")
+        for earlier, later in zip(assignments, assignments[1:], strict=False):
+            assert (earlier.returned_at or earlier.dispatched_at) <= later.dispatched_at
+    assert Counter(a.status for group in by_event.values() for a in group).keys() >= {
+        "done",
+        "returned",
+        "cancelled",
+    }
+
+
+def test_each_dispatched_event_has_one_current_lead_assignment_matching_its_timestamps(
+    seeded, session
+) -> None:
+    last = {}
+    for a in session.scalars(select(Assignment).order_by(Assignment.id)):
+        last[a.event_id] = a
+    returns = Counter(
+        session.scalars(select(Assignment.event_id).where(Assignment.status == "returned")).all()
+    )
+    events = session.scalars(select(Event)).all()
+    for event in events:
+        assignment = last.get(event.id)
+        assert (assignment is not None) == (event.dispatched_at is not None), event.event_no
+        assert event.return_count == returns.get(event.id, 0)
+        if assignment is None:
+            continue
+        assert assignment.department_id == event.department_id
+        assert (assignment.dispatched_at, assignment.signed_at, assignment.completed_at) == (
+            event.dispatched_at,
+            event.signed_at,
+            event.completed_at,
+        )
+        assert (assignment.status == "done") == (event.status in ("handled", "closed"))
+    closed = sum(event.status == "closed" for event in events)
+    done_lead_of_closed = session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(Event, Event.id == Assignment.event_id)
+        .where(Event.status == "closed", Assignment.status == "done", Assignment.role == "lead")
+    )
+    assert done_lead_of_closed == closed > 0
+
+
+def test_feedback_callbacks_and_actions_agree_with_the_events(seeded, session) -> None:
+    rows = session.execute(
+        select(Callback.at, Callback.satisfaction, Event.status, Event.closed_at, Event.satisfaction).join(
+            Event, Event.id == Callback.event_id
+        )
+    ).all()
+    assert rows
+    for at, satisfaction, status, closed_at, event_satisfaction in rows:
+        assert status == "closed" and closed_at <= at <= NOW and satisfaction == event_satisfaction
+    closed = session.scalar(select(func.count()).where(Event.status == "closed"))
+    assert len(rows) == closed
+    feedback = session.execute(
+        select(Feedback.submitted_at, Feedback.review, Event.completed_at, Event.status, Assignment.event_id)
+        .join(Event, Event.id == Feedback.event_id)
+        .join(Assignment, Assignment.id == Feedback.assignment_id)
+    ).all()
+    handled = session.scalar(select(func.count()).where(Event.status.in_(["handled", "closed"])))
+    assert len(feedback) == handled
+    for submitted, review, completed, status, _ in feedback:
+        assert submitted == completed and review == ("approved" if status == "closed" else "pending")
+    actions = session.execute(
+        select(EventAction.action, EventAction.created_at, Assignment.status, Assignment.returned_at).join(
+            Assignment, Assignment.id == EventAction.assignment_id
+        )
+    ).all()
+    assert {action for action, *_ in actions} == {"return", "redispatch"}
+    for action, created_at, status, returned_at in actions:
+        if action == "return":
+            assert status == "returned" and created_at == returned_at

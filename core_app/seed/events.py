@@ -40,6 +40,8 @@ HOURS = np.array(
     ]
 )
 SATISFACTION = np.array(["satisfied", "basically", "dissatisfied"])
+RETURN_SHARE = 0.04  # events returned by a first, wrong unit (at the median pace)
+REDISPATCH_SHARE = 0.02  # events the dispatcher takes off a first unit and sends elsewhere
 
 
 @dataclass
@@ -361,21 +363,42 @@ class EventGenerator:
         return frame
 
     def _lifecycle(self, rng, frame: pd.DataFrame) -> pd.DataFrame:
-        """Timestamps per status change: most events closed, the last days still open."""
+        """Timestamps per status change: most events closed, the last days still open.
+
+        Departments work at their own pace (slower ones sign, finish and return later); a few events first
+        go to a wrong unit that returns them (退单) or is taken off by a redispatch (改派), which delays the
+        final dispatch. Those detours use their own random stream so the others keep their draws.
+        """
         n = len(frame)
         minute = np.timedelta64(60, "s")
+        detour = np.random.default_rng([self.seed, 201])
+        pace = self._department_pace()[frame["department_id"].to_numpy()]
         reported = frame["reported_at"].to_numpy(dtype="datetime64[s]")
         complex_ = frame["complexity"].to_numpy() == "complex"
         received = reported + (rng.uniform(0, 10, n) * minute).astype("timedelta64[s]")
         accepted = received + (rng.exponential(20, n) * minute).astype("timedelta64[s]")
-        dispatched = accepted + (rng.exponential(15, n) * minute).astype("timedelta64[s]")
-        signed = dispatched + (np.minimum(rng.exponential(9, n), 600) * minute).astype("timedelta64[s]")
-        handle = np.where(complex_, rng.exponential(14 * 60, n), rng.exponential(28, n))
-        completed = signed + (handle * minute).astype("timedelta64[s]")
-        closed = completed + (rng.uniform(30, 48 * 60, n) * minute).astype("timedelta64[s]")
+        first = accepted + (rng.exponential(15, n) * minute).astype("timedelta64[s]")
+        sign = np.minimum(rng.exponential(9, n), 600) * pace
+        handle = np.where(complex_, rng.exponential(14 * 60, n), rng.exponential(28, n)) * pace
+        close = rng.uniform(30, 48 * 60, n)
         invalid = rng.random(n) < 0.02
-        nat = np.datetime64("NaT", "s")
         now = self.now
+
+        returns = np.where(detour.random(n) < RETURN_SHARE * pace, detour.integers(1, 3, n), 0)
+        redispatched = (returns == 0) & (detour.random(n) < REDISPATCH_SHARE)
+        held = detour.exponential(12, (2, n)) * pace  # minutes a wrong unit keeps the event
+        gap = detour.exponential(20, (2, n))  # minutes until the dispatcher sends it on
+        earlier = returns + redispatched
+        delay = np.where(earlier >= 1, held[0] + gap[0], 0) + np.where(earlier >= 2, held[1] + gap[1], 0)
+        dispatched = first + (delay * minute).astype("timedelta64[s]")
+        # A detour whose final dispatch would lie in the future did not happen (yet).
+        drop = invalid | (dispatched > now)
+        returns, redispatched, earlier = (np.where(drop, 0, a) for a in (returns, redispatched, earlier))
+        dispatched = np.where(earlier > 0, dispatched, first)
+        signed = dispatched + (sign * minute).astype("timedelta64[s]")
+        completed = signed + (handle * minute).astype("timedelta64[s]")
+        closed = completed + (close * minute).astype("timedelta64[s]")
+        nat = np.datetime64("NaT", "s")
 
         def until(values, ok=True):
             return np.where(ok & ~invalid & (values <= now), values, nat)
@@ -405,10 +428,22 @@ class EventGenerator:
             "received",
         )
         frame["status"] = status
-        dissatisfied = np.where(frame["_angry"], 0.3, 0.06)
+        dissatisfied = np.where(frame["_angry"], 0.3, 0.06) * pace
         roll = rng.random(n)
         level = np.where(roll < dissatisfied, 2, np.where(roll < dissatisfied + 0.14, 1, 0))
         frame["satisfaction"] = np.where(status == "closed", SATISFACTION[level], None)
-        frame["return_count"] = np.where(rng.random(n) < 0.04, rng.integers(1, 3, n), 0)
-        frame["is_difficult"] = frame["return_count"] >= 2
+        frame["return_count"] = returns
+        frame["is_difficult"] = returns >= 2
+        frame["_first_dispatch"] = first
+        frame["_redispatched"] = redispatched
+        frame["_earlier"] = earlier
+        frame["_held0"], frame["_held1"], frame["_gap0"] = held[0], held[1], gap[0]
         return frame
+
+    def _department_pace(self) -> np.ndarray:
+        """A factor per department id on its sign-off, handling and return times (1 = district median)."""
+        rng = np.random.default_rng([self.seed, 202])
+        ids = self.org.departments["id"].to_numpy()
+        pace = np.ones(ids.max() + 1)
+        pace[ids] = np.clip(np.exp(rng.normal(0, 0.35, len(ids))), 0.5, 2.0)
+        return pace

@@ -16,6 +16,7 @@ from core_app.org.calendar import WorkCalendar, seed_calendar_years
 from core_app.org.workgrid import WorkGrid
 from core_app.seed.cases import CaseContext, CaseGenerator
 from core_app.seed.catalog import build_catalog
+from core_app.seed.closed_loop import closed_loop_tables
 from core_app.seed.events import EventGenerator, build_categories
 from core_app.seed.org import build_organisation
 from core_app.seed.people import build_citizens, build_enterprises
@@ -47,6 +48,10 @@ SEEDED_TABLES = (
     "review_appeals",
     "rectifications",
     "events",
+    "assignments",
+    "event_feedback",
+    "event_callbacks",
+    "event_actions",
 )
 HISTORY_DAYS = 365
 
@@ -194,6 +199,8 @@ def _write_district(
         spec.events
     )
     writer.write("events", events)
+    for name, frame in closed_loop_tables(events, org, tree, seed=seed, now=now).items():
+        writer.write(name, frame)
     progress("events", len(events), len(events))
 
 
