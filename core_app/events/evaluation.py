@@ -1,8 +1,8 @@
 """Evaluation of departments on their event work (评价考核, DOMAIN §4.9), counted in SQL.
 
-Every figure is one aggregate query per department over the assignments dispatched in the period
-[start, end) (``Assignment.dispatched_at``), optionally narrowed by the event's source, category (with its
-sub-categories) and street. Definitions:
+Three GROUP BY department queries (assignments, callbacks, supervisions) count over the assignments
+dispatched in the period [start, end) (``Assignment.dispatched_at``), optionally narrowed by the event's
+source, category (with its sub-categories) and street. Definitions:
 
 - ``dispatched``: assignments of the department (lead and assist, later cancelled or returned included).
 - ``sign_on_time_rate`` = on time / decided. An assignment answered by signing (or by returning it) by its
