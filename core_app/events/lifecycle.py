@@ -10,7 +10,8 @@ Stated rules (where DOMAIN leaves a choice):
 - A ruling dispatches to the named department with mode=arbitration; such an assignment cannot be returned
   or re-dispatched by a dispatcher: the ruling binds.
 - Duplicates linked at intake are closed together with the event they were linked to.
-- Rejected feedback reopens the handling timer: the clock continues from where it stood.
+- Both limits run from the assignment's dispatch (DOMAIN §6.1); rejected feedback reopens the handling
+  timer, so the clock continues from where it stood.
 """
 
 from collections.abc import Callable, Iterable
@@ -390,7 +391,8 @@ def _sign(ctx: Context) -> None:
     assignment.signed_at = ctx.now
     assignment.signed_by = ctx.user_id
     sla.finish_timers(ctx.session, assignment.id, ctx.now, kinds=[TimerKind.SIGN])
-    sla.start_timer(ctx.session, assignment, TimerKind.HANDLE, ctx.now)
+    # DOMAIN §6.1: the handling limit, like the sign-off one, runs from the dispatch.
+    sla.start_timer(ctx.session, assignment, TimerKind.HANDLE, assignment.dispatched_at)
     ctx.event.signed_at = ctx.now
 
 

@@ -85,7 +85,7 @@ def test_the_whole_loop_from_acceptance_to_a_satisfied_citizen(world, session) -
     }
     state = act(handler, event_id, "sign")
     assert state["status"] == "signed"
-    handle_due = _at(state["assignment"]["handle_due_at"]) - _at(state["assignment"]["signed_at"])
+    handle_due = _at(state["assignment"]["handle_due_at"]) - _at(state["assignment"]["dispatched_at"])
     assert handle_due == timedelta(minutes=30)  # a simple event is done within 30 minutes
     act(handler, event_id, "start")
     state = act(handler, event_id, "feedback", result="resolved", content="已修复水管")

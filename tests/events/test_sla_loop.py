@@ -69,8 +69,9 @@ def test_signing_in_time_stops_the_sign_clock_and_starts_the_handling_one(sessio
         session, event_id=event.id, action="sign", principal=None, now=T0 + timedelta(minutes=9)
     )
     session.commit()
-    tick(session, T0 + timedelta(minutes=20))  # the sign-off deadline passed, but it was met
+    tick(session, T0 + timedelta(minutes=14))
     assert _kinds(session) == [SupervisionKind.REMIND]
-    # Handling a simple event: 30 minutes from signing; the first reminder at 50%.
-    tick(session, T0 + timedelta(minutes=9 + 15))
+    # Handling a simple event: 30 minutes from the dispatch (DOMAIN §6.1); the first reminder at 50%.
+    # The sign-off deadline (15 min) passes too, but it was met: no 催办.
+    tick(session, T0 + timedelta(minutes=15))
     assert _kinds(session) == [SupervisionKind.REMIND] * 2
