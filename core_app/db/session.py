@@ -1,15 +1,18 @@
 """Engine and session factory for the configured database."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_app.config import get_settings
+
+T = TypeVar("T")
 
 
 def build_engine(url: str) -> Engine:
@@ -61,3 +64,11 @@ def reset_engine_cache() -> None:
     get_engine.cache_clear()
     _session_factory.cache_clear()
     get_settings.cache_clear()
+
+
+def session_memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """Compute once per session: reference data read many times in one batch (policies, recipients)."""
+    memo = session.info.setdefault("memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]

@@ -27,6 +27,7 @@ from core_app.access import scopes
 from core_app.access.principal import Principal
 from core_app.arbitration.models import ArbitrationBody, ArbitrationRequest, ArbitrationStatus, DutyRuling
 from core_app.db.base import utcnow
+from core_app.db.session import session_memo
 from core_app.dispatch.models import DispatchRecommendation
 from core_app.events.models import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -135,6 +136,10 @@ class Transition:
 # ---------------------------------------------------------------- helpers
 
 
+# Only in these states may an event have an open lead assignment.
+ASSIGNED_STATUSES = (EventStatus.DISPATCHED, EventStatus.SIGNED, EventStatus.IN_PROGRESS)
+
+
 def open_assignment(session: Session, event_id: int) -> Assignment | None:
     """The event's current lead assignment that is still open, if any."""
     statement = (
@@ -189,8 +194,7 @@ def _assign(ctx: Context, department: Department, mode: DispatchMode, role=Assig
         subject=f"新派单 {ctx.event.event_no}",
         body=f"{ctx.event.title}（请在时限内签收）",
         event_id=ctx.event.id,
-        dedup_key=f"assignment:{assignment.id}",
-        now=ctx.now,
+        now=ctx.now,  # no dedup key: a new assignment's notice cannot have been written before
     )
     return assignment
 
@@ -365,12 +369,7 @@ def _dispatch(ctx: Context) -> None:
 
 
 def _auto_dispatch(ctx: Context) -> None:
-    _dispatch_to(ctx, DispatchMode.AUTO)
-    recommendation = _latest_recommendation(ctx.session, ctx.event.id)
-    if recommendation is not None:
-        recommendation.decision = "auto"
-        recommendation.final_department_id = ctx.event.department_id
-        recommendation.decided_at = ctx.now
+    _dispatch_to(ctx, DispatchMode.AUTO)  # after_intake records the decision on its recommendation
 
 
 def _sub_dispatch(ctx: Context) -> None:
@@ -772,15 +771,16 @@ def allowed_actions(
     session: Session, event: Event, principal: Principal | None, now: datetime | None = None
 ) -> list[str]:
     """The actions the caller may take on the event as it stands."""
-    ctx = Context(session, event, principal, {}, now or utcnow(), open_assignment(session, event.id))
+    assignment = open_assignment(session, event.id) if event.status in ASSIGNED_STATUSES else None
+    ctx = Context(session, event, principal, {}, now or utcnow(), assignment)
     return [name for name, transition in TRANSITIONS.items() if _open_to(ctx, transition) is None]
 
 
 def visible_event(session: Session, event_id: int, principal: Principal | None) -> Event | None:
     """The event if the caller may read it (out of scope looks exactly like missing)."""
-    statement = select(Event).where(Event.id == event_id)
-    if principal is not None:
-        statement = statement.where(scopes.EVENTS.condition(principal, "events:read"))
+    if principal is None:
+        return session.get(Event, event_id)
+    statement = select(Event).where(Event.id == event_id, scopes.EVENTS.condition(principal, "events:read"))
     return session.scalar(statement)
 
 
@@ -793,8 +793,12 @@ def perform(
     payload: dict[str, Any] | None = None,
     now: datetime | None = None,
     expected_version: int | None = None,
+    flush: bool = True,
 ) -> Event:
-    """Take ACTION on the event (flushed, not committed); raise a LifecycleError saying why not."""
+    """Take ACTION on the event (flushed unless told not to; not committed); raise a LifecycleError why not.
+
+    Callers that change many events in one transaction (after_intake) skip the flush and flush once.
+    """
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise InvalidInput(f"unknown action {action!r}", field="action")
@@ -807,7 +811,8 @@ def perform(
             allowed=allowed_actions(session, event, principal, now),
         )
     now = now or utcnow().replace(microsecond=0)  # deadlines are kept to the second
-    ctx = Context(session, event, principal, dict(payload or {}), now, open_assignment(session, event.id))
+    assignment = open_assignment(session, event.id) if event.status in ASSIGNED_STATUSES else None
+    ctx = Context(session, event, principal, dict(payload or {}), now, assignment)
     refusal = _open_to(ctx, transition)
     if refusal is not None:
         raise InvalidTransition(refusal, allowed=allowed_actions(session, event, principal, ctx.now))
@@ -816,6 +821,8 @@ def perform(
     to_status = ctx.to_status or transition.target or from_status
     event.status = to_status
     _record(session, event, action, from_status, to_status, ctx)
+    if not flush:
+        return event
     try:
         session.flush()
     except StaleDataError:
@@ -869,6 +876,10 @@ def history(session: Session, event_id: int) -> list[EventAction]:
 
 def source_policy(session: Session, source) -> EventSourcePolicy:
     """The source's dispatch policy; DOMAIN §7.1 defaults where none is configured."""
+    return session_memo(session, ("source-policy", source), lambda: _source_policy(session, source))
+
+
+def _source_policy(session: Session, source) -> EventSourcePolicy:
     policy = session.scalar(select(EventSourcePolicy).where(EventSourcePolicy.source == source))
     return policy or EventSourcePolicy(
         source=source,
@@ -889,9 +900,10 @@ def after_intake(session: Session, events: list[Event], *, now: datetime) -> Non
 
     received = [e for e in events if e.status is EventStatus.RECEIVED and e.duplicate_of_id is None]
     for event in received:
-        perform(session, event_id=event.id, action="accept", principal=None, now=now)
+        perform(session, event_id=event.id, action="accept", principal=None, now=now, flush=False)
     if not received:
         return
+    session.flush()
     try:
         predictor = predictor_for_app()
     except DispatchModelUnavailable:
@@ -904,6 +916,9 @@ def after_intake(session: Session, events: list[Event], *, now: datetime) -> Non
             perform(
                 session, event_id=event.id, action="auto_dispatch", principal=None, payload=payload, now=now
             )
+            recommendation.decision = "auto"
+            recommendation.final_department_id = event.department_id
+            recommendation.decided_at = now
 
 
 def _sensitive_categories(session: Session, category_ids: Iterable[int | None]) -> set[int]:

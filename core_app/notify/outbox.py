@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core_app.access.models import Permission, Role, ScopeKind, User, UserRole, role_permissions
 from core_app.config import get_settings
 from core_app.db.base import utcnow
+from core_app.db.session import session_memo
 from core_app.events.models import Event, Feedback
 from core_app.notify.models import Channel, OutboxMessage
 from core_app.org.models import Department, Staff
@@ -108,7 +109,11 @@ def notify_department(
     department = session.get(Department, department_id)
     if department is None:
         raise ValueError(f"department {department_id} does not exist")
-    recipients = [ding_recipient(session, user) for user in department_handlers(session, department_id)]
+    recipients = session_memo(
+        session,
+        ("department-recipients", department_id),
+        lambda: [ding_recipient(session, user) for user in department_handlers(session, department_id)],
+    )
     if not recipients:
         recipients = [DEPARTMENT_RECIPIENT_PREFIX + department.code]
     targets = [(Channel.DING_WORK, recipient) for recipient in dict.fromkeys(recipients)]

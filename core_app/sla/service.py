@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core_app.config import LOCAL_TZ
+from core_app.db.session import session_memo
 from core_app.events.models import Assignment, Complexity, Event, EventCategory, SlaClock
 from core_app.org.calendar import WorkCalendar
 from core_app.sla.models import SlaPolicy, SlaTimer, TimerKind, TimerStatus
@@ -98,6 +99,14 @@ def limits_of(policy: SlaPolicy) -> Limits:
 
 def resolve_limits(session: Session, category_id: int | None, complexity: Complexity) -> Limits:
     """The limits for an event: its category's row (or its nearest ancestor's), else the default row."""
+    return session_memo(
+        session,
+        ("sla-limits", category_id, complexity),
+        lambda: _resolve_limits(session, category_id, complexity),
+    )
+
+
+def _resolve_limits(session: Session, category_id: int | None, complexity: Complexity) -> Limits:
     for candidate in [*_category_chain(session, category_id), None]:
         policy = session.scalar(
             select(SlaPolicy).where(
