@@ -92,6 +92,13 @@ def start_server(env: dict, workers: int) -> subprocess.Popen:
     raise SystemExit("the server did not come up")
 
 
+def start_dispatch_worker(env: dict) -> subprocess.Popen:
+    """One `butler intake dispatch-worker` process beside the API (mode `worker`)."""
+    return subprocess.Popen(
+        [str(BIN / "butler"), "intake", "dispatch-worker"], env=env, stdout=subprocess.DEVNULL
+    )
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -256,7 +263,9 @@ accepts it, asks the model and auto-dispatches it before answering, so the laten
 recommendation. *background* (`BUTLER_INTAKE_DISPATCH=background`): the request answers after the commit
 (placement, dedup, event number, history); a worker thread in each server process runs the same
 after-intake on batches of up to 64 events; the last column is the time from intake to the stored
-recommendation. Auto-dispatch follows the source policy (min confidence 0.85, margin 0.20 by default); the
+recommendation. *worker* (`BUTLER_INTAKE_DISPATCH=worker`): the API only takes events in; one separate
+`butler intake dispatch-worker` process accepts, recommends and dispatches them in batches of up to 200.
+Auto-dispatch follows the source policy (min confidence 0.85, margin 0.20 by default); the
 rest wait in the dispatcher queue. Phones and house numbers are random, so few events are linked as
 duplicates."""
 
@@ -266,7 +275,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--modes", default="inline,background,background-batch50")
+    parser.add_argument("--modes", default="inline,background,worker,worker-batch50")
     parser.add_argument(
         "--keep", type=Path, help="Keep the database and var dir; reuse them if recorded here."
     )
@@ -307,6 +316,7 @@ def main() -> None:
             print(f"load: {mode}", flush=True)
             dispatch, _, batch = mode.partition("-batch")
             server = start_server({**env, "BUTLER_INTAKE_DISPATCH": dispatch}, args.workers)
+            worker = start_dispatch_worker(env) if dispatch == "worker" else None
             try:
                 tag = f"{mode}-{uuid.uuid4().hex[:6]}"
                 load_args = {
@@ -319,6 +329,8 @@ def main() -> None:
                 ended = outcome(url, tag)
             finally:
                 stop_server(server)
+                if worker is not None:
+                    stop_server(worker)
             rows.append(summary(mode, result, ended, args.clients, args.workers))
             print(rows[-1], flush=True)
         meta = {

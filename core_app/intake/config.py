@@ -22,7 +22,8 @@ class IntakeSettings(BaseSettings):
     dispatch: str = Field(
         default="inline",
         description="inline: recommend and dispatch in the intake request; background: commit the event, "
-        "then a worker thread of the server does it in batches (higher throughput).",
+        "then a worker thread of the server does it in batches; worker: commit the event and leave it to "
+        "`butler intake dispatch-worker` processes (highest throughput).",
     )
     dispatch_batch_size: int = Field(default=64, description="Events per background dispatch batch.")
     dispatch_sweep_seconds: int = Field(

@@ -1,12 +1,13 @@
 """After intake: accept, recommend and auto-dispatch new events, in the request or in batches behind it.
 
-``inline`` (default) runs ``after_intake`` in the intake request, after the event is committed: the
-answer already shows the event accepted or dispatched. ``background`` answers as soon as the event is
-committed and hands its id to a worker thread of the same process, which runs ``after_intake`` on batches
-(the model scores a batch far faster than one event at a time). Ids are only in memory: events a stopped
-process did not get to stay ``received`` and are swept up by the next worker after
-``dispatch_sweep_seconds``. Either way a failure after the commit leaves the event ``received`` (in the
-dispatcher queue), never lost.
+``inline`` (default) runs ``after_intake`` in the intake request, after the event is committed: the answer
+already shows the event accepted or dispatched. ``background`` answers as soon as the event is committed
+and hands its id to a worker thread of the same process, which runs ``after_intake`` on batches (the model
+scores a batch far faster than one event at a time). Ids are only in memory: events a stopped process did
+not get to stay ``received`` and are swept up by the next worker after ``dispatch_sweep_seconds``.
+``worker`` leaves it to separate processes (``butler intake dispatch-worker``, as many as wanted: on
+PostgreSQL they skip each other's rows), so the API processes only take events in: the highest throughput.
+Either way a failure after the commit leaves the event ``received`` (in the dispatcher queue), never lost.
 """
 
 import logging
@@ -166,7 +167,10 @@ def after_commit(session: Session, events: list[Event]) -> None:
     """Run after-intake on the committed new EVENTS, inline or in the background as configured."""
     if not events:
         return
-    if get_intake_settings().dispatch == "background":
+    mode = get_intake_settings().dispatch
+    if mode == "worker":  # a dispatch worker process picks them up
+        return
+    if mode == "background":
         background_dispatcher().submit([e.id for e in events])
         return
     try:
@@ -175,3 +179,25 @@ def after_commit(session: Session, events: list[Event]) -> None:
     except Exception:
         session.rollback()
         logger.exception("after-intake failed for %d events; they stay in the dispatcher queue", len(events))
+
+
+def run_worker(
+    session_factory: Callable[[], Session],
+    *,
+    batch_size: int,
+    idle_seconds: float = 0.2,
+    once: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Take received events in batches until stopped (or, with ONCE, until none are left); count them."""
+    done = 0
+    while not should_stop():
+        with session_factory() as session:
+            ids = stale_received(session, older_than=timedelta(0), limit=batch_size)
+            taken = run_after_intake(session, ids)
+        done += taken
+        if not ids:
+            if once:
+                break
+            time.sleep(idle_seconds)
+    return done

@@ -263,3 +263,38 @@ def test_a_batch_counts_new_replayed_and_duplicate_events(api, session, district
     )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.category_code"
     assert session.scalar(select(func.count()).select_from(Event).where(Event.external_id == "BT-4")) == 0
+
+
+def test_in_worker_mode_the_api_only_takes_events_in_and_a_worker_dispatches_them(
+    api, session, district, make_key, monkeypatch
+) -> None:
+    from core_app.intake.config import get_intake_settings
+    from core_app.intake.dispatcher import run_worker
+
+    monkeypatch.setenv("BUTLER_INTAKE_DISPATCH", "worker")
+    get_intake_settings.cache_clear()
+    try:
+        key = make_key("hotline_12345")
+        reports = [
+            ("梧桐路路灯不亮", "云溪区云溪街道溪畔社区梧桐路18号"),
+            ("小区停水三天了", "云溪区云溪街道明珠社区明珠花园5栋"),
+            ("工地夜间施工噪音扰民", "云溪区海山街道望海社区海景路9号"),
+        ]
+        ids = [
+            post(api, key, payload(f"w-{i}", title=t, description=t, address=a, reporter_phone=None)).json()[
+                "id"
+            ]
+            for i, (t, a) in enumerate(reports)
+        ]
+    finally:
+        get_intake_settings.cache_clear()
+    session.expire_all()
+    assert {session.get(Event, i).status.value for i in ids} == {"received"}
+
+    def session_factory() -> Session:
+        return Session(session.get_bind(), expire_on_commit=False)
+
+    assert run_worker(session_factory, batch_size=2, once=True) == 3
+    session.expire_all()
+    assert {session.get(Event, i).status.value for i in ids} <= {"pending_dispatch", "dispatched"}
+    assert run_worker(session_factory, batch_size=2, once=True) == 0
