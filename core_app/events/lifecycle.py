@@ -227,7 +227,10 @@ def _record_decision(ctx: Context, department_id: int) -> None:
     if recommendation is None:
         return
     agreed = recommendation.top1_department_id == department_id
-    reason = ctx.payload.get("override_reason")
+    # A re-dispatch gives its reason and a ruling its basis; a first dispatch names why it overrides.
+    reason = next(
+        (ctx.payload[k] for k in ("override_reason", "reason", "ruling_basis") if ctx.payload.get(k)), None
+    )
     if not agreed and not (reason and str(reason).strip()) and ctx.principal is not None:
         raise InvalidInput(
             "choosing another department than the model's first needs override_reason",

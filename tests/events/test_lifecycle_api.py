@@ -370,6 +370,12 @@ def test_an_override_needs_a_reason_and_becomes_the_training_label(world, sessio
     labels = labelled_events(session)
     assert labels.loc[labels["event_id"] == event.id, "label"].tolist() == ["ROAD"]
 
+    # A re-dispatch's reason explains the change of department; the label follows the final choice.
+    act(world["dispatcher"], event.id, "redispatch", department_id=world["water"].id, reason="属供水问题")
+    session.expire_all()
+    stored = session.get(DispatchRecommendation, recommendation.id)
+    assert (stored.decision, stored.final_department_id) == ("accepted", world["water"].id)
+
 
 def _at(text: str):
     from datetime import datetime
