@@ -36,13 +36,16 @@ demo: $(STAMP)
 
 test: $(STAMP) lint test-sqlite test-postgres
 
+# One pytest worker per core (pytest-xdist); each worker has its own database.
+PYTEST_WORKERS ?= auto
+
 test-sqlite: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # The database tests again on PostgreSQL; CI must have it, a laptop without one is told so.
 test-postgres: $(STAMP)
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ -n "$$CI" ]; then \
-		BUTLER_TEST_DATABASE_URL=$(PG_SERVER) $(BIN)/pytest -q -m db; \
+		BUTLER_TEST_DATABASE_URL=$(PG_SERVER) $(BIN)/pytest -q -m db -n $(PYTEST_WORKERS); \
 	else \
 		echo "PostgreSQL is not running on 127.0.0.1:5432: database tests ran on SQLite only"; \
 	fi
