@@ -276,10 +276,11 @@ load generator. Profiled with py-spy: an intake request costs about 9 ms of CPU 
 (FastAPI, validation, API key, gazetteer, dedup query, event number, ORM insert, history row, commit) and
 the load generator about 2 ms; after-intake costs about 5 ms per event in batches (accept, model, stored
 recommendation, assignment, SLA timer, notification, history), down from 21 ms before the batch-oriented
-changes. So the machine saturates near 60 single-event requests per second with recommendation, and
-batching requests (50 events each) raises intake to about 90 events/s; the dispatch worker then lags
-behind the intake while the load lasts and catches up after it. The aim of 300 events/s with p99 < 100 ms is
-not reached on this machine."""
+changes. The API processes also run the in-process scheduler (SLA timers, outbox), as `butler serve`
+does. So the machine saturates at a few tens of single-event requests per second with recommendation
+(see the table), batching requests (50 events each) raises intake further, and the dispatch worker lags
+behind the intake while the load lasts and catches up after it. The aim of 300 events/s with p99 < 100 ms
+is not reached on this machine."""
 
 
 def main() -> None:
