@@ -20,6 +20,7 @@ from core_app.api.problems import (
     Problem,
     ProblemError,
 )
+from core_app.config import LOCAL_TZ
 from core_app.db.base import utcnow
 from core_app.events.models import Event, EventSource
 from core_app.intake.dispatcher import after_commit
@@ -87,8 +88,9 @@ def intake_read(outcome: Outcome) -> IntakeRead:
         lon=event.lon,
         lat=event.lat,
         department_id=event.department_id,
-        reported_at=event.reported_at,
-        received_at=event.received_at,
+        # Local time, as the database returns it (a fresh event still holds the UTC value it was given).
+        reported_at=event.reported_at.astimezone(LOCAL_TZ),
+        received_at=event.received_at.astimezone(LOCAL_TZ) if event.received_at else None,
         created=outcome.created,
     )
 
