@@ -11,14 +11,13 @@ from fastapi import APIRouter, Depends, Response, status
 
 from core_app.access.deps import require
 from core_app.access.principal import Principal
+from core_app.admin.common import invalid
 from core_app.api.deps import SessionDep
 from core_app.api.problems import (
     AUTH_RESPONSES,
     PROBLEM_CONTENT,
-    FieldError,
     ForbiddenError,
     Problem,
-    ProblemError,
 )
 from core_app.config import LOCAL_TZ
 from core_app.db.base import utcnow
@@ -36,25 +35,16 @@ RESPONSES = {
 }
 
 
-def _invalid(field: str, reason: str) -> ProblemError:
-    return ProblemError(
-        422,
-        f"Invalid request parameter body.{field}: {reason}",
-        slug="validation-error",
-        errors=[FieldError(field=f"body.{field}", reason=reason)],
-    )
-
-
 def resolve_source(principal: Principal, named: set[EventSource | None]) -> EventSource:
     """The source the events are stored under: the API key's, or the one the body names."""
     named_sources = {s for s in named if s is not None}
     if principal.source is None:
         if None in named or len(named_sources) != 1:
-            raise _invalid("source", "name the source of the events (one source per request)")
+            raise invalid("source", "name the source of the events (one source per request)")
         return named_sources.pop()
     if principal.source == CITY_PLATFORM:
         if None in named or len(named_sources) != 1:
-            raise _invalid("source", "a city platform key must name one city_* source")
+            raise invalid("source", "a city platform key must name one city_* source")
         source = named_sources.pop()
         if source not in CITY_SOURCES:
             raise ForbiddenError(f"a city platform key may push city_* sources only, not {source.value}")
@@ -102,7 +92,7 @@ def _ingest(session: SessionDep, principal: Principal, items: list[EventIn]) -> 
         outcomes = ingest(session, items, source=source, actor=actor, now=utcnow())
     except IntakeError as exc:
         session.rollback()
-        raise _invalid(exc.field, exc.reason) from None
+        raise invalid(exc.field, exc.reason) from None
     session.commit()
     after_commit(session, dispatchable(outcomes))
     return outcomes

@@ -13,7 +13,7 @@ from core_app.admin.responses import WRITE_RESPONSES
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from core_app.api.params import RecordId
-from core_app.api.problems import FieldError, ProblemError
+from core_app.api.problems import FieldError, InvalidParameterError, ProblemError
 from core_app.audit.service import record, snapshot
 from core_app.db.base import utcnow
 from core_app.supervision import service
@@ -119,10 +119,5 @@ def supervision_summary(
     """Counts per department and kind (total, open, responded, overdue, issued by the system)."""
     start, end = local_time(start), local_time(end)
     if start is not None and end is not None and end <= start:
-        raise ProblemError(
-            422,
-            "to must come after from",
-            slug="validation-error",
-            errors=[FieldError(field="query.to", reason="must come after from")],
-        )
+        raise InvalidParameterError("query.to", "must come after from")
     return service.summary(session, principal, start=start, end=end)
