@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core_app.api.params import INT_MAX
 from core_app.api.schemas import ReadModel
 from core_app.arbitration.models import ArbitrationBody
+from core_app.events.lifecycle import MAX_EXTENSION_MINUTES
 from core_app.events.models import (
     AssignmentRole,
     AssignmentStatus,
@@ -62,7 +63,7 @@ class ReturnBody(ActionBody):
 
 
 class ExtensionBody(ActionBody):
-    minutes: int = Field(ge=1, le=30 * 24 * 60)
+    minutes: int = Field(ge=1, le=MAX_EXTENSION_MINUTES)
     reason: str = Reason
 
 

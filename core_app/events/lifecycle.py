@@ -739,7 +739,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     )
 }
-ACTIONS = tuple(TRANSITIONS)
 
 
 # ---------------------------------------------------------------- the machine
