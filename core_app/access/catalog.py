@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, str] = {
     "models:manage": "train, evaluate and promote models",
     "cockpit:view": "view the cockpit",
     "notifications:manage": "see and retry the notification outbox",
+    "lexicon:manage": "edit the emotion lexicon and decide mined root words",
 }
 
 READ_COMMON = ("org:read", "matters:read", "publications:read")
@@ -46,7 +47,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         (*READ_COMMON, "cases:read", "events:read", "events:supervise", "warnings:read", "cockpit:view"),
     ),
     "arbitrator": ("仲裁机构（组织部/编办）", (*READ_COMMON, "events:read", "events:arbitrate")),
-    "data_scientist": ("数据科学家", (*READ_COMMON, "cases:read", "events:read", "models:manage")),
+    "data_scientist": (
+        "数据科学家",
+        (*READ_COMMON, "cases:read", "events:read", "models:manage", "lexicon:manage"),
+    ),
     "window_staff": ("窗口人员", (*READ_COMMON, "people:read", "cases:read", "pii:view")),
     "dept_admin": (
         "部门管理员",

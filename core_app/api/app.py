@@ -18,6 +18,8 @@ from core_app.arbitration import routes as arbitration_routes
 from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
 from core_app.dispatch import routes as dispatch_routes
+from core_app.emotion import lexicon_routes as emotion_lexicon_routes
+from core_app.emotion import routes as emotion_routes
 from core_app.events import analytics_routes as event_analytics_routes
 from core_app.events import handling_routes as event_handling_routes
 from core_app.events import routes as events_routes
@@ -31,6 +33,7 @@ from core_app.publishing import routes as publishing_routes
 from core_app.sla import routes as sla_routes
 from core_app.sla.runner import scheduler_lifespan
 from core_app.supervision import routes as supervision_routes
+from core_app.trends import routes as trends_routes
 from core_app.warnings import routes as warnings_routes
 
 API_PREFIX = "/api/v1"
@@ -55,6 +58,9 @@ DOMAIN_ROUTERS = (
     sla_routes.router,
     notify_routes.router,
     event_analytics_routes.router,
+    emotion_routes.router,
+    emotion_lexicon_routes.router,
+    trends_routes.router,
 )
 
 

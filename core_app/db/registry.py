@@ -6,6 +6,7 @@ from core_app.audit import models as audit_models
 from core_app.cases import models as cases_models
 from core_app.db.base import Base
 from core_app.dispatch import models as dispatch_models
+from core_app.emotion import models as emotion_models
 from core_app.events import models as events_models
 from core_app.intake import models as intake_models
 from core_app.matters import models as matters_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     people_models,
     cases_models,
     events_models,
+    emotion_models,
     access_models,
     audit_models,
     privacy_models,

@@ -43,6 +43,14 @@ class Polarity(enum.StrEnum):
     NEGATIVE = "negative"
 
 
+class Severity(enum.StrEnum):
+    """How grave a category's events are by nature; one input of the priority (DOMAIN §7.2)."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
 class Priority(enum.StrEnum):
     P1 = "p1"
     P2 = "p2"
@@ -80,6 +88,7 @@ class EventCategory(IdMixin, TimestampMixin, Base):
     default_complexity: Mapped[Complexity] = mapped_column(str_enum(Complexity), default=Complexity.SIMPLE)
     default_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     sensitive: Mapped[bool] = mapped_column(default=False)
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity), default=Severity.NORMAL)
 
 
 class Event(IdMixin, TimestampMixin, Base):
@@ -123,6 +132,8 @@ class Event(IdMixin, TimestampMixin, Base):
     importance: Mapped[bool] = mapped_column(default=False)
     risk_tags: Mapped[str] = mapped_column(String(200), default="")
     priority: Mapped[Priority] = mapped_column(str_enum(Priority), default=Priority.P4)
+    # why the priority is what it is: [{"code": "urgent_word", "detail": "燃气"}, ...]
+    priority_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     is_difficult: Mapped[bool] = mapped_column(default=False)
     return_count: Mapped[int] = mapped_column(default=0)
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus), default=EventStatus.RECEIVED)
