@@ -1,0 +1,1 @@
+"""Emotion scoring (polarity, score, intensity, phrases) and the priority rule."""
