@@ -42,6 +42,16 @@ HOURS = np.array(
 SATISFACTION = np.array(["satisfied", "basically", "dissatisfied"])
 RETURN_SHARE = 0.04  # events returned by a first, wrong unit (at the median pace)
 REDISPATCH_SHARE = 0.02  # events the dispatcher takes off a first unit and sends elsewhere
+# Category severity (DOMAIN §7.2 priority input): gas, fire and work safety put lives at risk (critical: every
+# such event is urgent and important); unsafe buildings, food safety and flooding are high (important).
+SEVERITY = {
+    "ZJ04": "critical",  # 燃气安全
+    "AQ01": "critical",  # 消防安全
+    "AQ03": "critical",  # 安全生产
+    "ZJ03": "high",  # 房屋安全
+    "SC01": "high",  # 食品安全
+    "AQ04": "high",  # 排水防涝
+}
 
 
 @dataclass
@@ -68,6 +78,7 @@ def build_categories(org: Organisation) -> CategoryTree:
                 "default_complexity": "simple",
                 "default_department_id": None,
                 "sensitive": False,
+                "severity": "normal",
             }
         )
         for code2, name2, dept, complexity, street_share, level3, templates in children:
@@ -83,6 +94,7 @@ def build_categories(org: Organisation) -> CategoryTree:
                     "default_complexity": complexity,
                     "default_department_id": dept_id,
                     "sensitive": code2 in ("LD01", "AQ03"),
+                    "severity": SEVERITY.get(code2, "normal"),
                 }
             )
             subs = []
@@ -98,6 +110,7 @@ def build_categories(org: Organisation) -> CategoryTree:
                         "default_complexity": complexity,
                         "default_department_id": dept_id,
                         "sensitive": False,
+                        "severity": SEVERITY.get(code2, "normal"),  # as its level-2 category
                     }
                 )
             leaves.append(
