@@ -605,6 +605,8 @@ def accept_candidate(
         if draft is None:
             draft = create_draft(audit=audit, based_on=None, note=f"accepted root candidate {candidate.word}")
         number = draft.version
+    elif session.scalar(select(LexiconVersion.id).where(LexiconVersion.version == number)) is None:
+        raise invalid("version", f"lexicon version {number} does not exist")
     draft = open_draft(session, number)
     upsert_entries(audit=audit, number=number, rows=[row | {"attrs": attrs}])
     before = snapshot(candidate)
