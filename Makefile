@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch bench-intake
+bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -69,6 +69,15 @@ bench-text: $(STAMP)
 # Dispatch model vs baselines on the public data and the demo district; about 10 minutes on 2 cores.
 bench-dispatch: $(STAMP)
 	$(BIN)/python benchmarks/bench_dispatch.py
+
+# Polarity against SnowNLP, cnsenti and the plain lexicon on held-out public data; about 15 minutes.
+bench-emotion: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_emotion.py
+
+# The emotion model shipped in the package (models/emotion/default/emotion.skops), from the public corpora.
+train-emotion: $(STAMP)
+	$(BIN)/butler train emotion --public-dir ../shared/data --no-register --write-default
 
 # Intake throughput and latency against PostgreSQL on 127.0.0.1 (fresh database, seed, model); about 5 minutes.
 bench-intake: $(STAMP)

@@ -175,3 +175,79 @@ def promote_command(
 def _fail(message: str) -> None:
     err_console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
+
+
+DEFAULT_PUBLIC_DIR = Path("../shared/data")
+EMOTION_SHOWN = ("accuracy", "macro_f1", "binary_macro_f1", "binary_roc_auc", "anger_recall")
+
+
+@train_app.command("emotion")
+def train_emotion_command(
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A labelled file (CSV UTF-8/GBK or XLSX); default: the public corpora."),
+    ] = None,
+    text_col: Annotated[str | None, typer.Option(help="Text column of --data.")] = None,
+    label_col: Annotated[
+        str | None,
+        typer.Option(help="Polarity column of --data (negative/neutral/positive, 0/1, 消极/积极)."),
+    ] = None,
+    public_dir: Annotated[
+        Path, typer.Option(help="Folder with smp2020_ewect/ and chnsenticorp_htl/ (when no --data).")
+    ] = DEFAULT_PUBLIC_DIR,
+    C: Annotated[
+        float, typer.Option("--c", min=0.001, help="Inverse regularisation of the classifier.")
+    ] = 2.0,
+    register: Annotated[bool, typer.Option(help="Register the model in the MLflow registry.")] = True,
+    write_default: Annotated[
+        bool, typer.Option("--write-default", help="Also write it as the package's shipped default model.")
+    ] = False,
+    if_no_champion: Annotated[
+        bool, typer.Option("--if-no-champion", help="Do nothing (exit 0) when a champion is registered.")
+    ] = False,
+) -> None:
+    """Train the emotion model on a labelled file or the public corpora; log, register (and ship)."""
+    from models.emotion.estimator import EmotionError
+    from serving.emotion import packaged_model_path
+    from training import emotion
+    from training.data import read_table
+
+    if if_no_champion and emotion.champion_version() is not None:
+        console.print(f"emotion v{emotion.champion_version()} is champion already; not training")
+        return
+    try:
+        if data is None:
+            if text_col or label_col:
+                raise EmotionError("--text-col and --label-col go with --data")
+            frame, source = emotion.public_corpus(public_dir), f"public corpora in {public_dir}"
+        else:
+            if not text_col or not label_col:
+                raise EmotionError(
+                    "with --data, name the text column (--text-col) and the label (--label-col)"
+                )
+            frame, source = emotion.labelled_file(read_table(data), text_col, label_col), str(data)
+        frame = frame[frame["polarity"].notna()].reset_index(drop=True)
+        with console.status(f"training the emotion model on {len(frame)} texts..."):
+            result = emotion.train_emotion(frame, source=source, C=C, register=register)
+    except (EmotionError, DispatchError, pd.errors.ParserError) as exc:
+        _fail(str(exc))
+    _show_emotion(result)
+    if write_default:
+        size = emotion.write_default(result.model, packaged_model_path())
+        console.print(f"wrote the shipped default model {packaged_model_path()} ({size / 1e6:.1f} MB)")
+
+
+def _show_emotion(result) -> None:
+    table = Table(title="emotion model: held-out evaluation")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name in EMOTION_SHOWN:
+        if name in result.metrics:
+            table.add_row(name, f"{result.metrics[name]:.4f}")
+    console.print(table)
+    if result.version:
+        console.print(
+            f"registered emotion v{result.version} as {', '.join(result.aliases)} (run {result.run_id})"
+        )
+    else:
+        console.print(f"logged run {result.run_id} (not registered)")

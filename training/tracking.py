@@ -12,6 +12,7 @@ import mlflow
 from core_app.config import get_settings
 
 DISPATCH_MODEL = "dispatch"
+EMOTION_MODEL = "emotion"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 # MLflow 3 saves scikit-learn models with skops, which loads only the types it is told to trust:
@@ -20,6 +21,7 @@ SKOPS_TRUSTED_TYPES = [
     "models.dispatch.estimator.DispatchClassifier",
     "models.dispatch.text.TextFeatures",
     "models.dispatch.text.split_tokens",
+    "models.emotion.estimator.EmotionClassifier",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.basic.Booster",
     "scipy.sparse._csr.csr_matrix",

@@ -1,0 +1,1 @@
+"""The emotion model shipped with the package (written by `make train-emotion`)."""
