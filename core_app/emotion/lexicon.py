@@ -7,6 +7,7 @@ Scoring reads `active_lexicon`, which falls back to the shipped lexicon while th
 
 import csv
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -267,6 +268,7 @@ def canonical_entry(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _field_of(message: str) -> str:
     """Name the field a `LexiconError` message is about (it names the word and the field in words)."""
+    message = re.sub(r"'[^']*'", "", message)  # the quoted word itself may contain "score" or "kind"
     for name, field_name in (
         ("kind", "kind"),
         ("polarity", "polarity"),

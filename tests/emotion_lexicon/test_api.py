@@ -126,6 +126,8 @@ def test_refusals(client, session, scientist, auth_headers):
         client.put(f"{API}/versions/2/entries", json=[{"kind": "emoji", "word": "x"}], headers=scientist), 422
     )
     assert kind["errors"][0]["field"] == "body.0.kind"
+    blank = _problem(client.put(f"{API}/versions/2/entries", json=[{"word": "  "}], headers=scientist), 422)
+    assert blank["errors"][0]["field"] == "body.0.word"
     _problem(client.put(f"{API}/versions/2/entries", json=[], headers=scientist), 422)
     _problem(
         client.post(f"{API}/versions/2/entries", json={**SHUAIGUO, "word": "扯皮"}, headers=scientist), 409
