@@ -13,7 +13,8 @@ Grouping:
 2. Similarity: cosine of TF-IDF character 2-3-gram vectors of title + title + the start of the text.
 3. Two messages are linked when their similarity is at least ``threshold`` and their places agree (cosine
    of TF-IDF character bigrams of the place names >= ``place_threshold``, so 绿地海外滩小区 matches
-   绿地海外滩二期小区); when one of them names no place, the similarity must reach ``unplaced_threshold``;
+   绿地海外滩二期小区), or, when both have a ``place`` given, those are equal; when one of them names no
+   place, the similarity must reach ``unplaced_threshold``;
    near copies (``duplicate_threshold``) are linked whatever the places. The stricter rule without a place
    keeps generic messages (加快建设国家中心城市 ...) from chaining into one large group.
 4. Groups are the connected components of that sparse graph.
@@ -188,7 +189,9 @@ class _LinkRule:
     unplaced_threshold: float
 
 
-def _similarity_graph(frame: pd.DataFrame, places: list[str], rule: _LinkRule) -> sparse.csr_matrix:
+def _similarity_graph(
+    frame: pd.DataFrame, places: list[str], given: np.ndarray, rule: _LinkRule
+) -> sparse.csr_matrix:
     """Sparse adjacency of the linked pairs (rule 3 of the module docstring)."""
     texts = frame["norm_title"] + " " + frame["norm_title"] + " " + frame["norm_text"].str[:SIMILARITY_CHARS]
     char_grams = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True)
@@ -206,6 +209,9 @@ def _similarity_graph(frame: pd.DataFrame, places: list[str], rule: _LinkRule) -
         r, c = r[keep] + start, c[keep]
         near_copy = block[r - start, c] >= rule.duplicate_threshold
         same_place = _cosine_at(place_vectors, r, c) >= rule.place_threshold
+        # A place the caller knows (an event's community) is exact: two known places must be equal.
+        both_given = (given[r] != "") & (given[c] != "")
+        same_place = np.where(both_given, given[r] == given[c], same_place)
         similar = block[r - start, c]
         unplaced = (~has_place[r] | ~has_place[c]) & (similar >= rule.unplaced_threshold)
         linked = near_copy | same_place | unplaced
@@ -290,7 +296,10 @@ def hot_problems(
         found = _given_places(given) + extract_places(title or text[:PLACE_CHARS])
         place_lists.append(list(dict.fromkeys(found)))
     rule = _LinkRule(threshold, duplicate_threshold, place_threshold, unplaced_threshold)
-    graph = _similarity_graph(frame, [" ".join(p) for p in place_lists], rule)
+    given = (
+        frame["place"].fillna("").astype(str).str.strip() if "place" in frame else pd.Series("", frame.index)
+    )
+    graph = _similarity_graph(frame, [" ".join(p) for p in place_lists], given.to_numpy(dtype=str), rule)
     _, labels = connected_components(graph, directed=False)
     frame["group"] = labels
     sizes = frame.groupby("group").size()

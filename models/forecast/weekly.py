@@ -7,9 +7,10 @@ with 0 so lags are true week offsets.
 Models (all scikit-learn style: ``fit(panel)`` learns, ``predict(panel)`` forecasts the week after the
 panel's last week for every series, as a DataFrame ``series, week, forecast``):
 
-- `SeasonalNaive`: the value one season ago. For weekly data the season is 52 weeks; a series needs 52 weeks
-  before the target for that, so with a shorter history (the demo district keeps one year) it falls back to
-  the last week's value (season length 1), which is how seasonal-naive is defined when no full season exists.
+- `SeasonalNaive`: the value one season ago. For weekly data the season is 52 weeks; ``"auto"`` uses it when
+  the history holds more than 52 weeks (a full season before the target, plus the possibly partial first
+  week), else the last week's value (season length 1), the standard fallback when no full season exists (the
+  demo district keeps one year, so its backtest uses last week's value).
 - `RollingMean`: the mean of the last ``window`` weeks (a simple, robust benchmark).
 - `WeeklyForecaster`: one LightGBM model pooled over all series. Target = count / level, level = mean of the
   last 8 weeks, so categories of very different size share one model; features = the lags 1..8 and rolling
@@ -81,7 +82,7 @@ class SeasonalNaive(BaseEstimator, RegressorMixin):
 
     def _season(self, weeks: int) -> int:
         if self.season_length == "auto":
-            return SEASON_WEEKS if weeks >= SEASON_WEEKS else 1
+            return SEASON_WEEKS if weeks > SEASON_WEEKS else 1
         return int(self.season_length)
 
     def predict(self, panel: pd.DataFrame) -> pd.DataFrame:
