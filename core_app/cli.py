@@ -13,6 +13,7 @@ from core_app.config import get_settings
 from core_app.db import migrate
 from core_app.dispatch.cli import app as dispatch_app
 from core_app.emotion.cli import app as emotion_app
+from core_app.emotion.lexicon_cli import app as lexicon_app
 from core_app.imports.cli import import_command
 from core_app.intake.cli import intake_app
 from core_app.notify.cli import app as outbox_app
@@ -34,6 +35,7 @@ app.add_typer(role_app, name="role")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(emotion_app, name="emotion")
+app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 app.add_typer(intake_app, name="intake")

@@ -39,6 +39,8 @@ MAX_UPSERTS = 5000
 
 Reader = Annotated[Principal, Depends(require_any(*READ_PERMISSIONS))]
 Manager = Annotated[Audit, Depends(audit_dependency(MANAGE_PERMISSION))]
+# Candidates are words out of other people's complaints: only those who decide on them read them.
+CandidateReader = Annotated[Principal, Depends(require_any(MANAGE_PERMISSION))]
 VersionNumber = Annotated[int, Query(ge=1, le=INT_MAX)]
 PageNo = Annotated[int, Query(ge=1, le=INT_MAX)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
@@ -234,7 +236,7 @@ def _candidate_read(candidate: RootCandidate, version: int | None) -> CandidateR
 @router.get("/emotion-lexicon/candidates", response_model=Page[CandidateRead])
 def list_candidates(
     session: SessionDep,
-    _: Reader,
+    _: CandidateReader,
     status: CandidateStatus | None = None,
     page: PageNo = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,

@@ -113,31 +113,39 @@ def _weight(root: Root, modifiers: _Modifiers) -> tuple[float, bool]:
     return weight, negated
 
 
-def _split_prefixed(token: str, lexicon: Lexicon) -> tuple[str, str] | None:
-    """Return (modifier, root) when jieba kept a one-character negation or degree on a root (不差, 太烦)."""
-    if len(token) > 1 and token not in lexicon.roots and token[1:] in lexicon.roots:
-        head = token[0]
-        if head in lexicon.negations or head in lexicon.degrees:
-            return head, token[1:]
-    return None
+def _is_entry(token: str, lexicon: Lexicon) -> bool:
+    return token in lexicon.roots or token in lexicon.negations or token in lexicon.degrees
 
 
-def _expand(tokens: list[str], lexicon: Lexicon) -> list[str]:
-    """Split tokens like 不差 into 不 + 差 so that the modifier acts on the root."""
+def _expand(tokens: list[str], lexicon: Lexicon, known: dict[str, int]) -> list[str]:
+    """Split tokens so that modifiers and roots inside them stand alone.
+
+    jieba keeps a one-character negation or degree on a root (不差, 太烦), and its HMM glues unknown runs
+    together (店不差). Such tokens are split: the first character off a known root, unknown words into
+    characters.
+    """
     out: list[str] = []
     for token in tokens:
-        split = _split_prefixed(token, lexicon)
-        out.extend(split if split else (token,))
+        if len(token) == 1 or _is_entry(token, lexicon):
+            out.append(token)
+        elif token[1:] in lexicon.roots and (token[0] in lexicon.negations or token[0] in lexicon.degrees):
+            out.extend((token[0], token[1:]))
+        elif token not in known and any(_is_entry(ch, lexicon) for ch in token):
+            out.extend(token)
+        else:
+            out.append(token)
     return out
 
 
-def match(text: str, lexicon: Lexicon) -> Match:
-    """Return the lexicon's phrases, score and flags in TEXT (already normalised or raw)."""
-    normalised = normalize(text or "")
+def match(text: str, lexicon: Lexicon, *, is_normalised: bool = False) -> Match:
+    """Return the lexicon's phrases, score and flags in TEXT (raw, or normalised already)."""
+    normalised = (text or "") if is_normalised else normalize(text or "")
     result = Match()
     if not normalised:
         return result
-    tokens = _expand([t for t in get_tokenizer().cut(normalised, HMM=True) if not t.isspace()], lexicon)
+    tokenizer = get_tokenizer()
+    cut = [t for t in tokenizer.cut(normalised, HMM=True) if not t.isspace()]
+    tokens = _expand(cut, lexicon, tokenizer.FREQ)
     modifiers = _Modifiers()
     tags: dict[str, None] = {}
     i = 0

@@ -75,7 +75,7 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
 
     def _read(self, texts: Sequence[str], lexicon: Lexicon) -> tuple[list[str], list[Match], np.ndarray]:
         normalised = [normalize(t) for t in texts]
-        matches = [match(t, lexicon) for t in normalised]
+        matches = [match(t, lexicon, is_normalised=True) for t in normalised]
         rows = np.asarray([feature_row(t, m) for t, m in zip(normalised, matches, strict=True)])
         return normalised, matches, rows.reshape(len(texts), -1)
 

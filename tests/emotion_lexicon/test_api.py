@@ -137,6 +137,7 @@ def test_refusals(client, session, scientist, auth_headers):
     _ok(client.get(f"{API}/versions/2", headers=dispatcher))
     _problem(client.post(f"{API}/versions", json={}, headers=dispatcher), 403)
     _problem(client.post(f"{API}/versions/2/activate", headers=dispatcher), 403)
+    _problem(client.get(f"{API}/candidates", headers=dispatcher), 403)  # words out of others' complaints
     _problem(client.get(API), 401)
     window_staff = auth_headers("window_staff")  # neither events:read nor lexicon:manage
     _problem(client.get(API, headers=window_staff), 403)
