@@ -15,7 +15,9 @@ Grouping:
    of TF-IDF character bigrams of the place names >= ``place_threshold``, so 绿地海外滩小区 matches
    绿地海外滩二期小区), or, when both have a ``place`` given, those are equal; when one of them names no
    place, the similarity must reach ``unplaced_threshold``;
-   near copies (``duplicate_threshold``) are linked whatever the places. The stricter rule without a place
+   near copies (``duplicate_threshold``) are linked whatever the extracted places (but never across two
+   different given places: templated event texts of different communities read alike). The stricter rule
+   without a place
    keeps generic messages (加快建设国家中心城市 ...) from chaining into one large group.
 4. Groups are the connected components of that sparse graph.
 
@@ -209,12 +211,13 @@ def _similarity_graph(
         r, c = r[keep] + start, c[keep]
         near_copy = block[r - start, c] >= rule.duplicate_threshold
         same_place = _cosine_at(place_vectors, r, c) >= rule.place_threshold
-        # A place the caller knows (an event's community) is exact: two known places must be equal.
+        # A place the caller knows (an event's community) is exact: two known places must be equal, even
+        # for near copies (templated texts of different communities read alike).
         both_given = (given[r] != "") & (given[c] != "")
         same_place = np.where(both_given, given[r] == given[c], same_place)
         similar = block[r - start, c]
         unplaced = (~has_place[r] | ~has_place[c]) & (similar >= rule.unplaced_threshold)
-        linked = near_copy | same_place | unplaced
+        linked = np.where(both_given, same_place, near_copy | same_place | unplaced)
         rows.append(r[linked])
         cols.append(c[linked])
     r, c = np.concatenate(rows), np.concatenate(cols)

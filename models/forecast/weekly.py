@@ -46,7 +46,7 @@ def complete_panel(panel: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"series": [], "week": pd.to_datetime([]), "count": []})
     frame = panel[["series", "week", "count"]].copy()
     frame["week"] = pd.to_datetime(frame["week"])
-    if (frame["week"].dt.dayofweek != 0).any():
+    if (frame["week"].dt.day_of_week != 0).any():
         raise ForecastError("every week must be given by its Monday")
     if (frame["count"] < 0).any():
         raise ForecastError("counts must not be negative")
