@@ -45,7 +45,7 @@ def test_hot_words_of_a_period():
     assert table.index[0] == "停水"  # in 8 of 10 period texts, never before
     assert (table.loc["停水", "period_count"], table.loc["停水", "baseline_count"]) == (8, 0)
     assert table.loc["停水", "z"] > table.loc["通知", "z"] > 0  # 通知 is in 2 texts only
-    assert table.loc["噪音", "z"] < 0  # rarer in the period (2 of 10) than before (20 of 30)
+    assert table.loc["噪音扰民", "z"] < 0  # rarer in the period (2 of 10) than before (20 of 30)
 
 
 def test_haversine_one_degree_of_latitude():
