@@ -17,6 +17,7 @@ Stated rules:
   to the event's history; one that finds nothing new writes nothing.
 """
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -49,6 +50,8 @@ from core_app.notify import outbox
 from core_app.org.models import Department, Region
 from features.emotion import Lexicon
 from models.emotion.priority import PriorityInput, decide_priority
+
+log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = timedelta(days=30)
 SAME_PLACE_M = 150.0
@@ -213,6 +216,13 @@ def priority_input(
 ) -> PriorityInput:
     """The priority rule's input from one scored row, the repeat count and the category severity."""
     phrases = list(row.phrases)
+    # The model names the flag words itself where it can (it knows negation); else they come from the phrases.
+    urgent_words = getattr(row, "urgent_words", None)
+    important_words = getattr(row, "important_words", None)
+    if urgent_words is None:
+        urgent_words = flagged_words(phrases, lexicon, "urgent")
+    if important_words is None:
+        important_words = flagged_words(phrases, lexicon, "important")
     return PriorityInput(
         urgent=bool(row.urgent),
         important=bool(row.important),
@@ -220,8 +230,8 @@ def priority_input(
         intensity=float(row.intensity),
         repeat_count=repeat_count,
         severity=str(severity),
-        urgent_words=flagged_words(phrases, lexicon, "urgent") if row.urgent else [],
-        important_words=flagged_words(phrases, lexicon, "important") if row.important else [],
+        urgent_words=list(urgent_words) if row.urgent else [],
+        important_words=list(important_words) if row.important else [],
     )
 
 
@@ -269,17 +279,32 @@ def assess_texts(session: Session, texts: Sequence[str]) -> tuple[dict[str, str]
 
 
 def assess_events(
-    session: Session, events: Sequence[Event], *, now: datetime, principal: Principal | None = None
+    session: Session,
+    events: Sequence[Event],
+    *,
+    now: datetime,
+    principal: Principal | None = None,
+    skip_without_model: bool = False,
 ) -> None:
     """Score the events, decide their priority and store it with its reasons; announce new P1 events.
 
     Flushes first (repeat contact is counted in SQL) and writes in the caller's transaction; never commits.
+    Where no emotion model can be loaded, EmotionModelUnavailable is raised, or with SKIP_WITHOUT_MODEL
+    (intake: the events must still reach the dispatchers) logged, the events left unassessed.
     """
+    from serving.emotion import EmotionModelUnavailable
+
     events = list(events)
     if not events:
         return
     session.flush()
-    scored = score_texts(session, [event_text(e) for e in events])
+    try:
+        scored = score_texts(session, [event_text(e) for e in events])
+    except EmotionModelUnavailable:
+        if not skip_without_model:
+            raise
+        log.exception("no emotion model: %d events keep no priority until assessed again", len(events))
+        return
     repeats = repeat_counts(session, events, now)
     severities = category_severities(session, [e.category_id for e in events])
     urgent_ones = []

@@ -893,11 +893,12 @@ def _source_policy(session: Session, source) -> EventSourcePolicy:
 
 
 def after_intake(session: Session, events: list[Event], *, now: datetime) -> None:
-    """Accept new events, ask the dispatch model about them, and dispatch those it is sure of.
+    """Accept new events, assess their priority, ask the dispatch model, and dispatch those it is sure of.
 
     The rest wait in the dispatcher queue (pending_dispatch). Without a registered model every event waits.
     """
     from core_app.dispatch.service import recommend_many  # dispatch builds on this module's models
+    from core_app.emotion.priority import assess_events
     from serving.predictor import DispatchModelUnavailable, predictor_for_app
 
     received = [e for e in events if e.status is EventStatus.RECEIVED and e.duplicate_of_id is None]
@@ -906,6 +907,7 @@ def after_intake(session: Session, events: list[Event], *, now: datetime) -> Non
     if not received:
         return
     session.flush()
+    assess_events(session, received, now=now, skip_without_model=True)  # priority, DOMAIN §7.2
     try:
         predictor = predictor_for_app()
     except DispatchModelUnavailable:
