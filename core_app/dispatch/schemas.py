@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from core_app.api.schemas import ReadModel
-from core_app.events.models import EventSource, Priority
+from core_app.events.models import EventSource, Polarity, Priority
 from core_app.privacy.masking import MaskedText
 
 
@@ -43,6 +43,12 @@ class QueueItem(ReadModel):
     source: EventSource
     title: MaskedText
     priority: Priority
+    priority_reasons: list[dict[str, str]] | None = None  # [{"code", "detail"}]; None: never assessed
+    emotion_polarity: Polarity | None = None
+    emotion_score: float | None = None
+    urgency: bool = False
+    importance: bool = False
+    risk_tags: str = ""
     reported_at: datetime
     accepted_at: datetime | None
     return_count: int
