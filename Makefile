@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion
+bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -82,6 +82,10 @@ train-emotion: $(STAMP)
 # Intake throughput and latency against PostgreSQL on 127.0.0.1 (fresh database, seed, model); about 5 minutes.
 bench-intake: $(STAMP)
 	$(BIN)/python benchmarks/bench_intake.py
+
+# Forecast backtest vs seasonal-naive on the demo district, hot problems on 附件3, trend endpoint timings; ~3 min.
+bench-trends: $(STAMP)
+	$(BIN)/python benchmarks/bench_trends.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
