@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, cast, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from core_app.access.models import Permission, Role, ScopeKind, User, UserRole, role_permissions
@@ -79,7 +79,7 @@ def event_text(event: Event) -> str:
 def repeat_counts(session: Session, events: Sequence[Event], now: datetime) -> dict[int, int]:
     """Count each event's earlier reports by the same phone or at the same place within 30 days (module doc).
 
-    One query for the whole batch: a self-join on the phone, the address or a box around the point; the box
+    One query for the whole batch: self-joins on the phone, the address and a box around the point; the box
     is then narrowed to the 150 m circle and the 30-day window in Python. Events must have ids (flushed).
     Reports after NOW (clock skew in a source) are not counted.
     """
@@ -114,37 +114,49 @@ def aware(moment: datetime) -> datetime:
 
 
 def _repeat_candidates(events: Sequence[Event], now: datetime):
-    new, old = aliased(Event, name="new_event"), aliased(Event, name="old_event")
+    """Earlier events sharing the phone, the address, or a box around the point, as one UNION ALL.
+
+    The batch's 30-day window is read once (a CTE used in every branch, which PostgreSQL materialises) and
+    each branch is an equality join that can hash: the phone, the address, and for the point the band of
+    latitude 150 m high it lies in (its own or a neighbour: three branches), then the box test. A plain box
+    join would compare every event of the batch with every event of the window.
+    """
+    dlat = SAME_PLACE_M / METRES_PER_DEGREE
     # The box is wide enough in longitude for the batch's highest latitude, so it never cuts the circle.
     highest = max((abs(e.lat) for e in events if e.lat is not None), default=0.0)
-    dlat = SAME_PLACE_M / METRES_PER_DEGREE
     dlon = SAME_PLACE_M / (METRES_PER_DEGREE * max(math.cos(math.radians(min(highest + dlat, 89.0))), 0.01))
-    same_place = or_(
-        old.reporter_phone == new.reporter_phone,
-        old.address == new.address,
-        old.lat.between(new.lat - dlat, new.lat + dlat) & old.lon.between(new.lon - dlon, new.lon + dlon),
+    start = min(e.reported_at for e in events) - REPEAT_WINDOW
+    window = (
+        select(
+            Event.id,
+            Event.reported_at,
+            Event.reporter_phone,
+            Event.address,
+            Event.lon,
+            Event.lat,
+            Event.duplicate_of_id,
+            cast(Event.lat / dlat, Integer).label("band"),
+        )
+        .where(Event.reported_at >= start, Event.reported_at <= now)
+        .cte("repeat_window")
     )
+    old, new = window.c, aliased(Event, name="new_event")
+    box = old.lat.between(new.lat - dlat, new.lat + dlat) & old.lon.between(new.lon - dlon, new.lon + dlon)
+    branches = [old.reporter_phone == new.reporter_phone, old.address == new.address]
+    branches += [(old.band == cast(new.lat / dlat, Integer) + k) & box for k in (-1, 0, 1)]
     earlier = or_(old.reported_at < new.reported_at, (old.reported_at == new.reported_at) & (old.id < new.id))
-    return select(
-        new.id.label("new_id"),
-        old.id.label("old_id"),
-        old.reported_at,
-        old.reporter_phone,
-        old.address,
-        old.lon,
-        old.lat,
-    ).where(
+    common = (
         new.id.in_([e.id for e in events]),
-        old.reported_at >= min(e.reported_at for e in events) - REPEAT_WINDOW,
-        old.reported_at <= now,
         old.id != new.id,
         earlier,
-        same_place,
         # the same report: its duplicates, the event it duplicates, and that event's other duplicates
         old.duplicate_of_id.is_distinct_from(new.id),
         new.duplicate_of_id.is_distinct_from(old.id),
         or_(new.duplicate_of_id.is_(None), old.duplicate_of_id.is_distinct_from(new.duplicate_of_id)),
     )
+    columns = (new.id.label("new_id"), old.id.label("old_id"), old.reported_at, old.reporter_phone)
+    columns += (old.address, old.lon, old.lat)
+    return union_all(*(select(*columns).join_from(new, window, branch).where(*common) for branch in branches))
 
 
 def _near(event: Event, lon: float | None, lat: float | None, gazetteer: Gazetteer) -> bool:

@@ -95,3 +95,18 @@ def test_a_batch_is_counted_in_one_query(session, engine) -> None:
 
 def test_nothing_to_count(session) -> None:
     assert repeat_counts(session, [], NOW) == {}
+
+
+def test_140_m_away_in_any_direction_counts_and_160_m_does_not(session) -> None:
+    target = report(session, 0, lon=LON, lat=LAT, reported_at=T)
+    # metres per degree of longitude at LAT: the latitude's figure times cos(LAT)
+    east = METRES_PER_DEGREE_LAT * math.cos(math.radians(LAT))
+    for n, metres in enumerate((140, 160), start=1):
+        offsets = [(0, metres / METRES_PER_DEGREE_LAT), (0, -metres / METRES_PER_DEGREE_LAT)]
+        offsets += [(metres / east, 0), (-metres / east, 0)]
+        for k, (dlon, dlat) in enumerate(offsets):
+            report(
+                session, 10 * n + k, lon=LON + dlon, lat=LAT + dlat, reported_at=T - timedelta(hours=k + 1)
+            )
+    session.flush()
+    assert repeat_counts(session, [target], NOW) == {target.id: 4}
