@@ -12,6 +12,13 @@ POST /rank  {"records": [{"text": "...", "source": "...", ...}], "k": 3}
   -> {"model_name", "model_version", "threshold", "rows": [{top1, top1_prob, ..., abstain}]}
 POST /table {"records": [...]}
   -> {"model_name", "model_version", "threshold", "tables": [[{label, probability}]]}
+
+The emotion model likewise (`emotion@champion`, else the model shipped in the package; shipped lexicon):
+
+    bentoml serve serving.bento_service:EmotionService --port 3001
+
+POST /score {"texts": ["...", ...]}
+  -> {"model_name", "model_version", "rows": [{polarity, score, intensity, urgent, root_words, ...}]}
 """
 
 import logging
@@ -22,6 +29,7 @@ import bentoml
 import pandas as pd
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 
+from serving.emotion import EmotionPredictor, emotion_predictor
 from serving.predictor import DispatchModelUnavailable, DispatchPredictor
 
 log = logging.getLogger(__name__)
@@ -88,3 +96,19 @@ class DispatchService:
         predictor = self._load()
         tables = predictor.table(_frame(records)) if records else []
         return self._answer(predictor) | {"tables": tables}
+
+
+@bentoml.service(name="emotion", traffic={"timeout": 60})
+class EmotionService:
+    """Polarity, intensity, urgency flags and root words of texts, in batches."""
+
+    def __init__(self) -> None:
+        self.predictor: EmotionPredictor = emotion_predictor()
+
+    @bentoml.api(route="/score")
+    def score(self, texts: list[str]) -> dict[str, Any]:
+        """Return one analysis row per text, in order; blank texts are neutral with a note."""
+        if len(texts) > MAX_RECORDS:
+            raise InvalidArgument(f"at most {MAX_RECORDS} texts per call, got {len(texts)}")
+        rows = self.predictor.score(texts).to_dict(orient="records") if texts else []
+        return {"model_name": self.predictor.name, "model_version": self.predictor.version, "rows": rows}

@@ -235,6 +235,7 @@ def write_default(model: EmotionClassifier, path: Path) -> int:
         temporary = Path(handle.name)
     try:
         skops.io.dump(model, temporary, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        temporary.chmod(0o644)
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from features.emotion.lexicon import Lexicon
-from features.emotion.matcher import Match, feature_row, match
+from features.emotion.matcher import FEATURE_NAMES, Match, feature_row, match
 from features.text.normalize import normalize
 from models.dispatch.calibration import fit_temperature, temperature_proba
 
@@ -60,12 +60,12 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         C: float = 2.0,
-        max_features: int = 60_000,
+        hash_bits: int = 17,
         lexicon_weight: float = 1.0,
         random_state: int = 0,
     ) -> None:
         self.C = C
-        self.max_features = max_features
+        self.hash_bits = hash_bits
         self.lexicon_weight = lexicon_weight
         self.random_state = random_state
 
@@ -77,12 +77,23 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         normalised = [normalize(t) for t in texts]
         matches = [match(t, lexicon, is_normalised=True) for t in normalised]
         rows = np.asarray([feature_row(t, m) for t, m in zip(normalised, matches, strict=True)])
-        return normalised, matches, rows.reshape(len(texts), -1)
+        return normalised, matches, rows.reshape(len(texts), len(FEATURE_NAMES))
+
+    def _hashed(self, normalised: list[str]) -> sparse.csr_matrix:
+        """Return character 1-3-gram counts in 2**hash_bits buckets.
+
+        Hashing rather than a vocabulary: the model is arrays only, so it saves and loads in a second
+        (skops writes a vocabulary dict entry by entry, minutes for one of 50,000 n-grams).
+        """
+        hasher = HashingVectorizer(
+            analyzer="char", ngram_range=(1, 3), n_features=2**self.hash_bits, alternate_sign=False, norm=None
+        )
+        return hasher.transform(normalised)
 
     def _matrix(self, normalised: list[str], lexical: np.ndarray) -> sparse.csr_matrix:
         scaled = self.scaler_.transform(lexical) * self.lexicon_weight
         return sparse.hstack(
-            [self.vectorizer_.transform(normalised), sparse.csr_matrix(scaled)], format="csr"
+            [self.tfidf_.transform(self._hashed(normalised)), sparse.csr_matrix(scaled)], format="csr"
         )
 
     def _new_linear(self) -> LogisticRegression:
@@ -109,20 +120,14 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         if len(set(labels)) < 2:
             raise EmotionError("training needs at least two polarity classes")
         normalised, _, lexical = self._read(texts, self._lexicon(lexicon))
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer="char",
-            ngram_range=(1, 3),
-            min_df=2,
-            max_features=self.max_features,
-            sublinear_tf=True,
-            dtype=np.float32,
-        ).fit(normalised)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(self._hashed(normalised))
         self.scaler_ = StandardScaler().fit(lexical)
         matrix = self._matrix(normalised, lexical)
         self.linear_ = self._new_linear().fit(matrix, labels)
         self.classes_ = self.linear_.classes_
         self.temperature_ = self._calibrate(matrix, labels)
         self.angry_ = self._fit_anger(matrix, angry)
+        _shrink(self.linear_, self.angry_)
         self.feature_names_in_lexicon_ = len(lexical[0]) if len(lexical) else 0
         self.fit_seconds_ = time.perf_counter() - started
         return self
@@ -227,6 +232,14 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
                 }
             )
         return pd.DataFrame(rows, columns=ANALYSIS_COLUMNS)
+
+
+def _shrink(*linears: LogisticRegression | None) -> None:
+    """Keep coefficients in float32: half the size of the shipped model, the same decisions in practice."""
+    for linear in linears:
+        if linear is not None:
+            linear.coef_ = linear.coef_.astype(np.float32)
+            linear.intercept_ = linear.intercept_.astype(np.float32)
 
 
 def _as_columns(scores: np.ndarray) -> np.ndarray:

@@ -106,3 +106,43 @@ def test_bad_requests_are_4xx_not_5xx(service_url) -> None:
     assert 400 <= response.status_code < 500
     response = httpx.post(f"{service_url}/rank", json={"records": []})
     assert response.status_code == 200 and response.json()["rows"] == []
+
+
+def _serve(service: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    bentoml = Path(sys.executable).with_name("bentoml")
+    command = [str(bentoml), "serve", f"serving.bento_service:{service}", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_the_emotion_service_scores_like_the_shipped_model_in_process(tmp_path) -> None:
+    from serving.emotion import load_packaged
+
+    env = os.environ | {
+        "BUTLER_VAR_DIR": str(tmp_path / "var"),  # no MLflow store: the shipped model answers
+        "BENTOML_HOME": str(tmp_path / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    env.pop("MLFLOW_TRACKING_URI", None)
+    process, url = _serve("EmotionService", env)
+    try:
+        _wait_ready(url, process)
+        texts = ["燃气泄漏了，非常着急！", "", "服务很好，谢谢"]
+        answer = httpx.post(f"{url}/score", json={"texts": texts}, timeout=30).json()
+        local = load_packaged().analyse(texts)
+        assert answer["model_version"] == "packaged" and answer["model_name"] == "emotion"
+        assert [r["polarity"] for r in answer["rows"]] == local["polarity"].tolist()
+        assert [r["score"] for r in answer["rows"]] == pytest.approx(local["score"].tolist())
+        assert answer["rows"][0]["urgent"] and answer["rows"][1]["note"] == "empty text"
+        assert httpx.post(f"{url}/score", json={"texts": "not a list"}, timeout=30).status_code // 100 == 4
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
