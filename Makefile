@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/butler db upgrade
 	$(BIN)/butler seed --scale $(SCALE) --seed 42 --if-empty
 	$(BIN)/butler user demo
+	$(BIN)/butler lexicon init
 	$(BIN)/butler train dispatch --if-no-champion --search-seconds 20
 	@echo ""
 	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
