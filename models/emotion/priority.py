@@ -4,8 +4,10 @@ DOMAIN §7.2: urgent and important -> p1, urgent -> p2, important -> p3, else p4
 inputs, each of which can make an event urgent or important, and every contribution is kept as a reason:
 - urgent: an urgency root word (fire, gas, flood, violence, self-harm...) or a category of critical severity;
 - important: an importance root word (group complaints, media, repeat wording), two or more earlier reports
-  by the same reporter or at the same place within 30 days, a category of high or critical severity, or a
-  strongly negative emotion (score <= -0.6 with intensity >= 0.6).
+  by the same reporter or at the same place within 30 days, a category of high severity, or a strongly
+  negative emotion (score <= -0.6 with intensity >= 0.6).
+A category's severity alone never makes p1: a routine gas-meter question is urgent (p2), not p1; it takes a
+second, independent signal.
 """
 
 from collections.abc import Sequence
@@ -49,8 +51,8 @@ def importance_reasons(inp: PriorityInput) -> list[dict[str, str]]:
         reasons.append(_reason("important_words", "、".join(inp.important_words) or "importance word"))
     if inp.repeat_count >= REPEAT_IMPORTANT:
         reasons.append(_reason("repeat_contact", f"{inp.repeat_count} earlier reports within 30 days"))
-    if inp.severity in ("high", "critical"):
-        reasons.append(_reason("category_severity", f"category of {inp.severity} severity"))
+    if inp.severity == "high":
+        reasons.append(_reason("category_severity", "category of high severity"))
     if inp.emotion_score <= STRONG_NEGATIVE_SCORE and inp.intensity >= STRONG_INTENSITY:
         detail = f"strongly negative emotion (score {inp.emotion_score:.2f}, intensity {inp.intensity:.2f})"
         reasons.append(_reason("strong_emotion", detail))

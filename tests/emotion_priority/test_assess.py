@@ -93,10 +93,10 @@ def test_a_category_under_a_critical_one_is_critical_too(session) -> None:
     meter = b.event_category(session, name="燃气表", parent_id=gas.id, level=2)
     target = event(session, PLAIN, category_id=meter.id)
     assess_events(session, [target], now=NOW)
-    assert target.priority is Priority.P1
+    # critical makes it urgent (p2); severity alone never makes p1
+    assert target.priority is Priority.P2
     assert target.priority_reasons == [
-        {"code": "category_critical", "detail": "category of critical severity"},
-        {"code": "category_severity", "detail": "category of critical severity"},
+        {"code": "category_critical", "detail": "category of critical severity"}
     ]
 
 
