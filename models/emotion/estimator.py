@@ -85,16 +85,30 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         Hashing rather than a vocabulary: the model is arrays only, so it saves and loads in a second
         (skops writes a vocabulary dict entry by entry, minutes for one of 50,000 n-grams).
         """
+        if not normalised:
+            return sparse.csr_matrix((0, 2**self.hash_bits), dtype=np.float64)
         hasher = HashingVectorizer(
             analyzer="char", ngram_range=(1, 3), n_features=2**self.hash_bits, alternate_sign=False, norm=None
         )
         return hasher.transform(normalised)
 
+    def _parts(self, normalised: list[str], lexical: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Return (TF-IDF of the n-grams, scaled lexicon features), computed with plain array operations.
+
+        The same arithmetic as TfidfTransformer (sublinear tf, idf, l2 rows) and StandardScaler, without
+        their per-call input validation, which costs more than the maths for one text.
+        """
+        counts = self._hashed(normalised).astype(np.float64)
+        counts.data = (np.log(counts.data) + 1.0) * self.tfidf_.idf_[counts.indices]
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=counts.data**2, minlength=counts.shape[0]))
+        counts.data /= norms[rows]
+        scaled = (lexical - self.scaler_.mean_) / self.scaler_.scale_ * self.lexicon_weight
+        return counts, scaled
+
     def _matrix(self, normalised: list[str], lexical: np.ndarray) -> sparse.csr_matrix:
-        scaled = self.scaler_.transform(lexical) * self.lexicon_weight
-        return sparse.hstack(
-            [self.tfidf_.transform(self._hashed(normalised)), sparse.csr_matrix(scaled)], format="csr"
-        )
+        text, scaled = self._parts(normalised, lexical)
+        return sparse.hstack([text, sparse.csr_matrix(scaled)], format="csr")
 
     def _new_linear(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, max_iter=500, tol=1e-3, class_weight="balanced")
@@ -163,15 +177,19 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         )
 
     # predict ------------------------------------------------------------------------------------------------
-    def _proba_of(self, normalised: list[str], lexical: np.ndarray) -> np.ndarray:
-        scores = self.linear_.decision_function(self._matrix(normalised, lexical))
-        return temperature_proba(_as_columns(scores), self.temperature_)
+    def _proba_of(self, parts: tuple[sparse.csr_matrix, np.ndarray]) -> np.ndarray:
+        return temperature_proba(_as_columns(_decision(self.linear_, parts)), self.temperature_)
+
+    def _anger_of(self, parts: tuple[sparse.csr_matrix, np.ndarray]) -> np.ndarray:
+        if self.angry_ is None:
+            return np.full(parts[1].shape[0], np.nan)
+        return 1.0 / (1.0 + np.exp(-_decision(self.angry_, parts)))
 
     def predict_proba(self, X: Sequence[str], lexicon: Lexicon | None = None) -> np.ndarray:
         """Return calibrated probabilities, columns in `classes_` order (negative, neutral, positive)."""
         texts = [clip_text(t)[0] for t in X]
         normalised, _, lexical = self._read(texts, self._lexicon(lexicon))
-        return self._proba_of(normalised, lexical)
+        return self._proba_of(self._parts(normalised, lexical))
 
     def predict(self, X: Sequence[str], lexicon: Lexicon | None = None) -> np.ndarray:
         """Return the most probable polarity of each text."""
@@ -183,7 +201,7 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         if self.angry_ is None:
             return np.full(len(texts), np.nan)
         normalised, _, lexical = self._read(texts, self._lexicon(lexicon))
-        return self.angry_.predict_proba(self._matrix(normalised, lexical))[:, 1]
+        return self._anger_of(self._parts(normalised, lexical))
 
     def analyse(self, X: Sequence[str], lexicon: Lexicon | None = None) -> pd.DataFrame:
         """Return one row per text: polarity, score, intensity, anger, flags, phrases and a note.
@@ -196,12 +214,9 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         clipped = [clip_text(t) for t in X]
         texts = [t for t, _ in clipped]
         normalised, matches, lexical = self._read(texts, lexicon)
-        proba = self._proba_of(normalised, lexical) if texts else np.zeros((0, len(self.classes_)))
-        anger = (
-            self.angry_.predict_proba(self._matrix(normalised, lexical))[:, 1]
-            if self.angry_ is not None and texts
-            else np.full(len(texts), np.nan)
-        )
+        parts = self._parts(normalised, lexical)
+        proba = self._proba_of(parts) if texts else np.zeros((0, len(self.classes_)))
+        anger = self._anger_of(parts) if texts else np.full(0, np.nan)
         column = {label: i for i, label in enumerate(self.classes_)}
         rows = []
         for i, (text, note) in enumerate(clipped):
@@ -240,6 +255,14 @@ def _shrink(*linears: LogisticRegression | None) -> None:
         if linear is not None:
             linear.coef_ = linear.coef_.astype(np.float32)
             linear.intercept_ = linear.intercept_.astype(np.float32)
+
+
+def _decision(linear: LogisticRegression, parts: tuple[sparse.csr_matrix, np.ndarray]) -> np.ndarray:
+    """Return LINEAR's decision scores on [text | lexicon] without stacking the two matrices."""
+    text, scaled = parts
+    width = text.shape[1]
+    scores = text @ linear.coef_[:, :width].T + scaled @ linear.coef_[:, width:].T + linear.intercept_
+    return np.asarray(scores).ravel() if linear.coef_.shape[0] == 1 else np.asarray(scores)
 
 
 def _as_columns(scores: np.ndarray) -> np.ndarray:
