@@ -49,21 +49,10 @@ def cli_lexicon():
 
 def with_priority(analysis: pd.DataFrame) -> pd.DataFrame:
     """Add `priority` (p1-p4) and `priority_reasons` from the text alone (no repeat or category input)."""
-    from models.emotion.priority import PriorityInput, decide_priority
+    from core_app.emotion.priority import priority_input
+    from models.emotion.priority import decide_priority
 
-    decided = [
-        decide_priority(
-            PriorityInput(
-                urgent=bool(row.urgent),
-                important=bool(row.important),
-                emotion_score=float(row.score),
-                intensity=float(row.intensity),
-                urgent_words=row.urgent_words,
-                important_words=row.important_words,
-            )
-        )
-        for row in analysis.itertuples(index=False)
-    ]
+    decided = [decide_priority(priority_input(row)) for row in analysis.itertuples(index=False)]
     out = analysis.copy()
     out["priority"] = [priority for priority, _ in decided]
     out["priority_reasons"] = [reasons for _, reasons in decided]

@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = timedelta(days=30)
 SAME_PLACE_M = 150.0
-MAX_TEXT_CHARS = 10_000
-TRUNCATED_NOTE = f"truncated to {MAX_TEXT_CHARS} characters"
 RISK_TAGS_LENGTH = 200  # Event.risk_tags
 ASSESS_ACTION = "assess_priority"
 DISPATCH_PERMISSION = "events:dispatch"
@@ -217,24 +215,10 @@ def score_texts(session: Session, texts: Sequence[str]) -> Scored:
     return Scored(frame, lexicon, str(predictor.name), str(predictor.version))
 
 
-def flagged_words(phrases: Sequence[dict[str, Any]], lexicon: Lexicon, flag: str) -> list[str]:
-    """The matched roots that carry FLAG ("urgent" or "important"), each once, in the order matched."""
-    roots = (phrase["root"] for phrase in phrases)
-    return list(dict.fromkeys(r for r in roots if r in lexicon.roots and flag in lexicon.roots[r].attrs))
-
-
 def priority_input(
-    row: Any, lexicon: Lexicon, *, repeat_count: int = 0, severity: str = Severity.NORMAL.value
+    row: Any, *, repeat_count: int = 0, severity: str = Severity.NORMAL.value
 ) -> PriorityInput:
     """The priority rule's input from one scored row, the repeat count and the category severity."""
-    phrases = list(row.phrases)
-    # The model names the flag words itself where it can (it knows negation); else they come from the phrases.
-    urgent_words = getattr(row, "urgent_words", None)
-    important_words = getattr(row, "important_words", None)
-    if urgent_words is None:
-        urgent_words = flagged_words(phrases, lexicon, "urgent")
-    if important_words is None:
-        important_words = flagged_words(phrases, lexicon, "important")
     return PriorityInput(
         urgent=bool(row.urgent),
         important=bool(row.important),
@@ -242,8 +226,8 @@ def priority_input(
         intensity=float(row.intensity),
         repeat_count=repeat_count,
         severity=str(severity),
-        urgent_words=list(urgent_words) if row.urgent else [],
-        important_words=list(important_words) if row.important else [],
+        urgent_words=list(row.urgent_words),
+        important_words=list(row.important_words),
     )
 
 
@@ -260,15 +244,12 @@ def root_word_weights(root_words: str) -> list[dict[str, Any]]:
 def assess_texts(session: Session, texts: Sequence[str]) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Score plain texts and the priority they alone give (no repeat contact, no category severity).
 
-    A text over 10,000 characters is cut there first, with a note. Returns ({name, version}, results).
+    The model cuts a text over 10,000 characters and says so in the note. Returns ({name, version}, results).
     """
-    cut = [text[:MAX_TEXT_CHARS] for text in texts]
-    scored = score_texts(session, cut)
+    scored = score_texts(session, texts)
     results = []
-    for text, row in zip(texts, scored.frame.itertuples(index=False), strict=True):
-        priority, reasons = decide_priority(priority_input(row, scored.lexicon))
-        notes = [TRUNCATED_NOTE] if len(text) > MAX_TEXT_CHARS else []
-        notes += [row.note] if row.note and row.note not in notes else []
+    for row in scored.frame.itertuples(index=False):
+        priority, reasons = decide_priority(priority_input(row))
         results.append(
             {
                 "polarity": row.polarity,
@@ -281,7 +262,7 @@ def assess_texts(session: Session, texts: Sequence[str]) -> tuple[dict[str, str]
                 "root_words": root_word_weights(row.root_words),
                 "phrases": [dict(p) for p in row.phrases],
                 "risk_tags": list(row.risk_tags),
-                "note": "; ".join(notes),
+                "note": row.note,
             }
         )
     return {"name": scored.model_name, "version": scored.model_version}, results
@@ -322,7 +303,7 @@ def assess_events(
     urgent_ones = []
     for event, row in zip(events, scored.frame.itertuples(index=False), strict=True):
         severity = severities.get(event.category_id, Severity.NORMAL)
-        inp = priority_input(row, scored.lexicon, repeat_count=repeats[event.id], severity=severity.value)
+        inp = priority_input(row, repeat_count=repeats[event.id], severity=severity.value)
         priority, reasons = decide_priority(inp)
         changed = _store(event, row, Priority(priority), reasons)
         if changed:
