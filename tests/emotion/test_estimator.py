@@ -113,3 +113,22 @@ def test_labels_outside_the_three_polarities_are_refused() -> None:
         EmotionClassifier().fit(["好", "坏"], ["good", "bad"])
     with pytest.raises(EmotionError, match="at least two polarity classes"):
         EmotionClassifier().fit(["好", "很好"], ["positive", "positive"])
+
+
+def test_the_lexicon_prior_moves_only_the_positive_negative_split(model) -> None:
+    from sklearn.base import clone
+
+    from features.emotion import match
+
+    text = "这家店服务太差了"
+    lexicon_score = match(text, Lexicon.packaged()).score
+    plain = clone(model).set_params(lexicon_prior=0.0)
+    plain.__dict__.update({k: v for k, v in model.__dict__.items() if k.endswith("_")})
+    base = plain.predict_proba([text])[0]
+    for prior in (0.35, 1.0):
+        plain.lexicon_prior = prior
+        blended = plain.predict_proba([text])[0]
+        mass = base[0] + base[2]  # negative, neutral, positive
+        share = (1 - prior) * base[2] / mass + prior * (1 + lexicon_score) / 2
+        assert blended[1] == pytest.approx(base[1])  # neutral keeps its probability
+        assert blended[2] == pytest.approx(mass * share) and blended[0] == pytest.approx(mass * (1 - share))
