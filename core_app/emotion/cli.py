@@ -35,7 +35,7 @@ def cli_lexicon():
         from core_app.db.session import session_scope
         from core_app.emotion.lexicon import active_lexicon
 
-        url = get_settings().resolved_database_url()
+        url = get_settings().resolved_database_url
         if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
             return Lexicon.packaged()
         with session_scope() as session:

@@ -21,6 +21,8 @@ WINDOW = 3
 MAX_SPAN = 3
 NEGATED_NEGATIVE = -0.5
 SCORE_SCALE = 4.0
+# 好 before a quantity or comparison is an adverb (好几天, 好多次, 好像, 好久), not praise.
+_NOT_A_ROOT_BEFORE = {"好": tuple("几多像久些似比在")}
 _CLAUSE_END = frozenset(",.!?;:，。！？；：、\n…~")
 _EXCLAIM = re.compile(r"[!！]")
 _QUESTION = re.compile(r"[?？]")
@@ -137,6 +139,12 @@ def _expand(tokens: list[str], lexicon: Lexicon, known: dict[str, int]) -> list[
     return out
 
 
+def _is_adverb_use(word: str, tokens: list[str], after: int) -> bool:
+    """Tell whether a root is used as an adverb here (好 in 好几天), judged by the token after it."""
+    blocked = _NOT_A_ROOT_BEFORE.get(word)
+    return bool(blocked) and after < len(tokens) and tokens[after].startswith(blocked)
+
+
 def match(text: str, lexicon: Lexicon, *, is_normalised: bool = False) -> Match:
     """Return the lexicon's phrases, score and flags in TEXT (raw, or normalised already)."""
     normalised = (text or "") if is_normalised else normalize(text or "")
@@ -154,6 +162,8 @@ def match(text: str, lexicon: Lexicon, *, is_normalised: bool = False) -> Match:
         if token in _CLAUSE_END or not modifiers.active(i):
             modifiers.clear()
         found = _lookup(tokens, i, lexicon.roots)
+        if found is not None and _is_adverb_use(found[0], tokens, i + found[1]):
+            found = None
         if found is not None:
             word, span = found
             root = lexicon.roots[word]

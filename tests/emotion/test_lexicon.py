@@ -80,3 +80,8 @@ def test_emoji_and_english_words_count(lexicon) -> None:
 def test_nothing_to_match_is_a_zero_score(lexicon, text) -> None:
     found = match(text, lexicon)
     assert found.score == 0 and found.phrases == [] and not found.urgent
+
+
+def test_hao_as_an_adverb_of_quantity_is_not_praise(lexicon) -> None:
+    assert [p.root for p in match("燃气泄漏好几天了", lexicon).phrases] == ["燃气泄漏"]
+    assert match("服务好", lexicon).score > 0
