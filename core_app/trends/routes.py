@@ -238,10 +238,14 @@ def trend_forecast(
     history_weeks: Annotated[int, Query(ge=10, le=156, description="Whole weeks learnt from.")] = 52,
     source: EventSource | None = None,
     street_id: RecordIdQuery = None,
+    as_of: Annotated[
+        str | None,
+        Query(description="Forecast the week holding this date (default: today), e.g. 2026-06-01."),
+    ] = None,
 ):
-    """The week forecast is the current one (its Monday is week_start); the model learns from the whole weeks
-    before it. With fewer than 10 weeks of data the seasonal-naive forecast is given."""
-    now: datetime = utcnow()
+    """The week forecast is the one holding as_of (its Monday is week_start); the model learns from the whole
+    weeks before it. With fewer than 10 weeks of data the seasonal-naive forecast is given."""
+    now: datetime = parse_instant("as_of", as_of) if as_of else utcnow()
     result = service.forecast_next_week(
         session,
         scope=_scope(principal),

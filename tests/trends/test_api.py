@@ -115,6 +115,7 @@ def test_without_events_read_403(district):
         ("hotspots", PERIOD | {"eps_m": 0}, "query.eps_m"),
         ("rising", {"baseline_weeks": 1}, "query.baseline_weeks"),
         ("forecast", {"history_weeks": 3}, "query.history_weeks"),
+        ("forecast", {"as_of": "next week"}, "query.as_of"),
     ],
 )
 def test_bad_parameters_422_name_the_field(district, path, params, field):
@@ -140,3 +141,7 @@ def test_other_endpoints_answer(district):
     assert spots.status_code == 200, spots.text
     forecast = reader.get("/api/v1/trends/forecast")
     assert forecast.status_code == 200, forecast.text
+    # as_of pins the forecast week: its Monday, whatever day the test runs
+    pinned = reader.get("/api/v1/trends/forecast", params={"as_of": "2025-03-12"})
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["week_start"].startswith("2025-03-10")
