@@ -202,7 +202,7 @@ def report(results: list[dict], speed: dict[str, float], seconds: float) -> str:
         lead = rows[OURS]["macro_f1"] - best_other
         verdicts.append((held.name, lead))
         lines.append("")
-        lines.append(f"Lead over the better of SnowNLP and cnsenti: {100 * lead:+.2f} macro-F1 points.")
+        lines.append(f"Lead over the better of SnowNLP and cnsenti: {100 * lead:+.3f} macro-F1 points.")
         if "anger_recall" in extra:
             lines.append(
                 f"Anger (愤怒 vs the other Weibo classes): recall {extra['anger_recall']:.3f}, "
@@ -216,7 +216,7 @@ def report(results: list[dict], speed: dict[str, float], seconds: float) -> str:
         "| held-out set | lead (points) | >= 5 points |",
         "|---|---:|---|",
         *[
-            f"| {name} | {100 * lead:+.2f} | {'yes' if lead >= TARGET_LEAD else 'no'} |"
+            f"| {name} | {100 * lead:+.3f} | {'yes' if lead >= TARGET_LEAD else 'no'} |"
             for name, lead in verdicts
         ],
         "",
