@@ -48,14 +48,21 @@ def cli_lexicon():
 
 
 def with_priority(analysis: pd.DataFrame) -> pd.DataFrame:
-    """Add `priority` (p1-p4) and `priority_reasons` from the text alone (no repeat or category input)."""
+    """Add `priority` (p1-p4) and `priority_reasons` from the text alone (no repeat or category input).
+
+    `urgent` and `important` become the priority's own flags (a strong emotion makes a text important too),
+    so the columns never contradict `priority`.
+    """
     from core_app.emotion.priority import priority_input
-    from models.emotion.priority import decide_priority
+    from models.emotion.priority import decide_priority, priority_flags
 
     decided = [decide_priority(priority_input(row)) for row in analysis.itertuples(index=False)]
     out = analysis.copy()
     out["priority"] = [priority for priority, _ in decided]
     out["priority_reasons"] = [reasons for _, reasons in decided]
+    flags = [priority_flags(priority) for priority, _ in decided]
+    out["urgent"] = [urgent for urgent, _ in flags]
+    out["important"] = [important for _, important in flags]
     return out
 
 

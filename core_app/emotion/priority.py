@@ -49,7 +49,7 @@ from core_app.intake.gazetteer import Gazetteer, distance_m, get_gazetteer
 from core_app.notify import outbox
 from core_app.org.models import Department, Region
 from features.emotion import Lexicon
-from models.emotion.priority import PriorityInput, decide_priority
+from models.emotion.priority import PriorityInput, decide_priority, priority_flags
 
 log = logging.getLogger(__name__)
 
@@ -250,13 +250,14 @@ def assess_texts(session: Session, texts: Sequence[str]) -> tuple[dict[str, str]
     results = []
     for row in scored.frame.itertuples(index=False):
         priority, reasons = decide_priority(priority_input(row))
+        urgent, important = priority_flags(priority)
         results.append(
             {
                 "polarity": row.polarity,
                 "score": float(row.score),
                 "intensity": float(row.intensity),
-                "urgent": bool(row.urgent),
-                "important": bool(row.important),
+                "urgent": urgent,
+                "important": important,
                 "priority": priority,
                 "priority_reasons": reasons,
                 "root_words": root_word_weights(row.root_words),
@@ -319,8 +320,7 @@ def _store(event: Event, row: Any, priority: Priority, reasons: list[dict[str, s
     before = (event.priority, event.priority_reasons)
     event.emotion_polarity = Polarity(row.polarity)
     event.emotion_score = round(min(max(float(row.score), -1.0), 1.0), 4)
-    event.urgency = priority in (Priority.P1, Priority.P2)
-    event.importance = priority in (Priority.P1, Priority.P3)
+    event.urgency, event.importance = priority_flags(priority.value)
     event.risk_tags = fit_tags(list(row.risk_tags), RISK_TAGS_LENGTH)
     event.priority = priority
     event.priority_reasons = reasons

@@ -69,3 +69,8 @@ def decide_priority(inp: PriorityInput) -> tuple[str, list[dict[str, str]]]:
     if important:
         return "p3", important
     return "p4", []
+
+
+def priority_flags(priority: str) -> tuple[bool, bool]:
+    """Return (urgent, important) as the priority decided them: p1 both, p2 urgent, p3 important."""
+    return priority in ("p1", "p2"), priority in ("p1", "p3")

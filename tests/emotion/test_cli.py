@@ -95,3 +95,21 @@ def test_the_shipped_model_is_small_and_loads(tmp_path) -> None:
     path = serving_emotion.packaged_model_path()
     assert path.is_file() and path.stat().st_size < 8_000_000
     assert list(serving_emotion.load_packaged().classes_) == ["negative", "neutral", "positive"]
+
+
+def test_urgent_and_important_never_contradict_the_priority(tmp_path) -> None:
+    source = tmp_path / "in.csv"
+    texts = [
+        "楼道里燃气泄漏，非常着急，气死了！",
+        "态度恶劣，推诿扯皮，非常愤怒",
+        "请问社保卡在哪里办",
+        "多次投诉，媒体曝光",
+    ]
+    pd.DataFrame({"text": texts}).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    assert _score("--data", str(source), "--text-col", "text", "--out", str(out)).exit_code == 0
+    written = pd.read_csv(out)
+    expected = {"p1": (True, True), "p2": (True, False), "p3": (False, True), "p4": (False, False)}
+    for row in written.itertuples():
+        assert (row.urgent, row.important) == expected[row.priority]
+    assert set(written["priority"]) >= {"p1", "p3", "p4"}
