@@ -20,8 +20,6 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
 from sklearn.model_selection import train_test_split
 
 from features.text.normalize import normalize_series
@@ -191,35 +189,12 @@ def _register(model: DispatchClassifier, X: pd.DataFrame) -> tuple[str, list[str
     # MLflow's schema check rejects timezone-aware datetimes; the model parses ISO strings just as well.
     for column in example.select_dtypes(include=["datetime", "datetimetz"]).columns:
         example[column] = example[column].astype(str)
-    info = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        registered_model_name=tracking.DISPATCH_MODEL,
-        signature=infer_signature(example, model.predict(example)),
-        input_example=example,
-        skops_trusted_types=tracking.SKOPS_TRUSTED_TYPES,
-    )
-    version = str(info.registered_model_version)
-    client = MlflowClient()
-    client.set_registered_model_alias(tracking.DISPATCH_MODEL, tracking.CHALLENGER, version)
-    aliases = [tracking.CHALLENGER]
-    if _alias_version(client, tracking.CHAMPION) is None:
-        client.set_registered_model_alias(tracking.DISPATCH_MODEL, tracking.CHAMPION, version)
-        aliases.append(tracking.CHAMPION)
-    return version, aliases
+    return tracking.register_model(model, tracking.DISPATCH_MODEL, example)
 
 
 def champion_version() -> str | None:
     """Return the version of the current champion, or None when there is none."""
-    tracking.configure()
-    return _alias_version(MlflowClient(), tracking.CHAMPION)
-
-
-def _alias_version(client: MlflowClient, alias: str) -> str | None:
-    try:
-        return client.get_model_version_by_alias(tracking.DISPATCH_MODEL, alias).version
-    except MlflowException:
-        return None
+    return tracking.alias_version(tracking.DISPATCH_MODEL, tracking.CHAMPION)
 
 
 @dataclass
@@ -252,10 +227,10 @@ def promote() -> Promotion:
     """
     tracking.configure()
     client = MlflowClient()
-    challenger = _alias_version(client, tracking.CHALLENGER)
+    challenger = tracking.alias_version(tracking.DISPATCH_MODEL, tracking.CHALLENGER)
     if challenger is None:
         raise DispatchError("no challenger: train one with `butler train dispatch` first")
-    champion = _alias_version(client, tracking.CHAMPION)
+    champion = tracking.alias_version(tracking.DISPATCH_MODEL, tracking.CHAMPION)
     challenger_run = client.get_run(client.get_model_version(tracking.DISPATCH_MODEL, challenger).run_id)
     challenger_score = challenger_run.data.metrics[f"eval_{PROMOTION_METRIC}"]
     if champion is None or champion == challenger:

@@ -17,9 +17,6 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -197,31 +194,12 @@ def _fit(frame: pd.DataFrame, C: float, seed: int) -> EmotionClassifier:
 def _register(model: EmotionClassifier, frame: pd.DataFrame) -> tuple[str, list[str]]:
     """Log and register the model as `emotion`; alias challenger, and champion if there is none."""
     example = frame["text"].head(2).to_numpy(dtype=object)
-    info = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        registered_model_name=tracking.EMOTION_MODEL,
-        signature=infer_signature(example, model.predict(example)),
-        input_example=example,
-        skops_trusted_types=tracking.SKOPS_TRUSTED_TYPES,
-    )
-    version = str(info.registered_model_version)
-    client = MlflowClient()
-    client.set_registered_model_alias(tracking.EMOTION_MODEL, tracking.CHALLENGER, version)
-    aliases = [tracking.CHALLENGER]
-    if champion_version() is None:
-        client.set_registered_model_alias(tracking.EMOTION_MODEL, tracking.CHAMPION, version)
-        aliases.append(tracking.CHAMPION)
-    return version, aliases
+    return tracking.register_model(model, tracking.EMOTION_MODEL, example)
 
 
 def champion_version() -> str | None:
     """Return the version of `emotion@champion`, or None."""
-    tracking.configure()
-    try:
-        return MlflowClient().get_model_version_by_alias(tracking.EMOTION_MODEL, tracking.CHAMPION).version
-    except MlflowException:
-        return None
+    return tracking.alias_version(tracking.EMOTION_MODEL, tracking.CHAMPION)
 
 
 def write_default(model: EmotionClassifier, path: Path) -> int:

@@ -62,3 +62,38 @@ def experiment(name: str) -> str:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         location = (mlflow_dir() / "artifacts").resolve().as_uri()
     return mlflow.create_experiment(name, artifact_location=location)
+
+
+def alias_version(name: str, alias: str) -> str | None:
+    """Return the version of registered model NAME that ALIAS points at, or None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    configure()
+    try:
+        return str(MlflowClient().get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
+def register_model(model: object, name: str, example: object) -> tuple[str, list[str]]:
+    """Log MODEL (skops) and register it as NAME; alias it challenger, and champion if there is none."""
+    from mlflow import MlflowClient
+    from mlflow.models import infer_signature
+
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        registered_model_name=name,
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+    )
+    version = str(info.registered_model_version)
+    client = MlflowClient()
+    client.set_registered_model_alias(name, CHALLENGER, version)
+    aliases = [CHALLENGER]
+    if alias_version(name, CHAMPION) is None:
+        client.set_registered_model_alias(name, CHAMPION, version)
+        aliases.append(CHAMPION)
+    return version, aliases
