@@ -11,8 +11,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from features.emotion.lexicon import Lexicon, Root
 from features.text.normalize import normalize
 from features.text.tokenize import get_tokenizer
@@ -223,10 +221,3 @@ def feature_row(text: str, found: Match) -> list[float]:
         math.log1p(len(_QUESTION.findall(text))),
         math.log1p(len(text)) / 5.0,
     ]
-
-
-def lexicon_features(texts: list[str], lexicon: Lexicon) -> np.ndarray:
-    """Return the lexicon feature matrix (rows: texts; columns: FEATURE_NAMES)."""
-    return np.asarray([feature_row(t, match(t, lexicon)) for t in texts], dtype=np.float64).reshape(
-        len(texts), len(FEATURE_NAMES)
-    )

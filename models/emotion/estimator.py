@@ -31,7 +31,6 @@ from models.dispatch.calibration import fit_temperature, temperature_proba
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 POLARITIES = (NEGATIVE, NEUTRAL, POSITIVE)
 MAX_CHARS = 10_000
-ANGRY = "angry"
 CALIBRATION_SHARE = 0.2
 # Share of the positive-vs-negative split taken from the plain lexicon score. Trained weights follow the
 # training domain; the curated lexicon does not. Chosen on validation pairs disjoint from the benchmark's
@@ -149,7 +148,6 @@ class EmotionClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = self._calibrate(matrix, labels)
         self.angry_ = self._fit_anger(matrix, angry)
         _shrink(self.linear_, self.angry_)
-        self.feature_names_in_lexicon_ = len(lexical[0]) if len(lexical) else 0
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
