@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "cockpit:view": "view the cockpit",
     "notifications:manage": "see and retry the notification outbox",
     "lexicon:manage": "edit the emotion lexicon and decide mined root words",
+    "analytics:read": "read the hall analyses, their drill-down and exports, and the warning board",
 }
 
 READ_COMMON = ("org:read", "matters:read", "publications:read")
@@ -44,17 +45,33 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "external_handler": ("第三方处置人员", ("org:read", "events:read", "events:handle")),
     "supervisor": (
         "督查督办",
-        (*READ_COMMON, "cases:read", "events:read", "events:supervise", "warnings:read", "cockpit:view"),
+        (
+            *READ_COMMON,
+            "cases:read",
+            "events:read",
+            "events:supervise",
+            "warnings:read",
+            "cockpit:view",
+            "analytics:read",
+        ),
     ),
     "arbitrator": ("仲裁机构（组织部/编办）", (*READ_COMMON, "events:read", "events:arbitrate")),
     "data_scientist": (
         "数据科学家",
-        (*READ_COMMON, "cases:read", "events:read", "models:manage", "lexicon:manage"),
+        (*READ_COMMON, "cases:read", "events:read", "models:manage", "lexicon:manage", "analytics:read"),
     ),
     "window_staff": ("窗口人员", (*READ_COMMON, "people:read", "cases:read", "pii:view")),
     "dept_admin": (
         "部门管理员",
-        (*READ_COMMON, "cases:read", "events:read", "warnings:read", "warnings:write", "users:read"),
+        (
+            *READ_COMMON,
+            "cases:read",
+            "events:read",
+            "warnings:read",
+            "warnings:write",
+            "users:read",
+            "analytics:read",
+        ),
     ),
     "hall_manager": (
         "大厅管理员",
@@ -68,9 +85,13 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "publications:review",
             "warnings:read",
             "warnings:write",
+            "analytics:read",
         ),
     ),
-    "leader": ("领导", (*READ_COMMON, "cases:read", "events:read", "warnings:read", "cockpit:view")),
+    "leader": (
+        "领导",
+        (*READ_COMMON, "cases:read", "events:read", "warnings:read", "cockpit:view", "analytics:read"),
+    ),
     "citizen": ("群众", (*READ_COMMON, "cases:read", "events:read")),
     "enterprise": ("企业", (*READ_COMMON, "cases:read", "events:read")),
 }

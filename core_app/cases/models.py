@@ -94,6 +94,7 @@ class Case(IdMixin, TimestampMixin, Base):
         Index(None, "channel", "accepted_at"),
         Index(None, "status", "due_at"),
         Index(None, "window_id", "received_at"),
+        Index(None, "updated_at"),  # the analytics mart refreshes the cases changed since its watermark
         CheckConstraint(
             "(applicant_type = 'citizen' AND citizen_id IS NOT NULL) OR "
             "(applicant_type = 'enterprise' AND enterprise_id IS NOT NULL)",

@@ -1,6 +1,7 @@
 """Import every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
 from core_app.access import models as access_models
+from core_app.analytics import models as analytics_models
 from core_app.arbitration import models as arbitration_models
 from core_app.audit import models as audit_models
 from core_app.cases import models as cases_models
@@ -37,6 +38,7 @@ MODEL_MODULES = (
     arbitration_models,
     notify_models,
     intake_models,
+    analytics_models,
 )
 
 metadata = Base.metadata

@@ -109,3 +109,17 @@ class WorkGrid:
         next_day = self.nth_workday_after(days[later], np.ones(later.sum(), dtype=int))
         result[later] = self.start_of_day(next_day)
         return result
+
+    def cumulative_minutes(self, instants: np.ndarray) -> np.ndarray:
+        """Working minutes from the start of the grid's first working day to each instant (float).
+
+        The working time between two instants is the difference of their values: wm(a, b) = cum(b) - cum(a).
+        An instant on a non-working day counts as the end of the working day before it.
+        """
+        days = instants.astype("datetime64[D]")
+        minute = (instants - days.astype("datetime64[s]")).astype("timedelta64[s]").astype(np.int64) / 60
+        before = np.searchsorted(self.workdays, days, side="left").astype(float) * self.minutes_per_day
+        within = np.zeros(len(instants), dtype=float)
+        for begin, end in self.intervals:
+            within += np.clip(minute - begin, 0, end - begin)
+        return before + np.where(self.is_workday(days), within, 0.0)

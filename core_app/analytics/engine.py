@@ -1,0 +1,449 @@
+"""The indicator engine: measures declared once, counted in SQL per period and dimension, with 环比/同比.
+
+An analysis is a list of measures over sources (a table or join with its dimension columns and data
+scope). Four kinds of measure:
+
+- ``Flow``: rows whose timestamp ``on`` falls in the period (and meet ``when``), counted or summed. One
+  SQL statement per (source, ``on``) groups by the dimensions and the local day; the days are then
+  summed into each period in pandas (a few thousand rows at most, never the records themselves).
+- ``Level``: rows in a state at the period's end (e.g. open and overdue), one conditional count per
+  period, clamped to now for a period still running.
+- ``Ratio``: a derived figure, numerator / denominator of two other measures (rates, means).
+- ``Custom``: a measure whose SQL does not fit the above (union of intervals, percentiles); it returns
+  its own per-period frame.
+
+Every requested period also gets its previous period (环比) and last year's (同比): counts and means
+change by the relative difference, rates (``Unit.RATE``) by the difference in points; a zero or missing
+divisor gives None ("—").
+"""
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, Date, FromClause, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from core_app.access.principal import Principal
+from core_app.access.scope import ScopeRule
+from core_app.analytics.periods import Period
+from core_app.config import LOCAL_TZ
+from core_app.db.base import utcnow
+
+PERMISSION = "analytics:read"
+LEVEL_PERIODS_PER_STATEMENT = 48
+_OFFSET_HOURS = int(datetime(2000, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    RATE = "rate"  # a share in [0, 1]; its change is shown in points
+    MINUTES = "minutes"  # working minutes unless the label says otherwise
+    DAYS = "days"  # working days
+    NUMBER = "number"  # any other figure (per-subject averages, heat)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A way to slice an analysis: its display label and how its keys are named."""
+
+    name: str
+    label: str
+    key_type: type = int  # int ids, or str codes (channel, matter type...)
+    names: Callable[[Session, list[Any]], dict[Any, str]] | None = None
+    values: tuple[str, ...] = ()  # the allowed codes of a str dimension (checked on input)
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """Where rows come from: a table or join, its dimension columns, its data-scope rule."""
+
+    name: str
+    table: FromClause
+    dimensions: Mapping[str, ColumnElement]
+    scope: ScopeRule | None = None
+    where: ColumnElement[bool] | None = None  # rows that never count (e.g. invalid reviews)
+    record_id: ColumnElement | None = None  # the id listed when drilling to records
+    records: Callable[[Session, Select], list[dict[str, Any]]] | None = None  # ids -> display rows
+
+
+@dataclass(frozen=True, eq=False)
+class Flow:
+    name: str
+    label: str
+    source: Source
+    on: ColumnElement
+    when: ColumnElement[bool] | None = None
+    value: ColumnElement | None = None  # summed; None counts rows
+    unit: Unit = Unit.COUNT
+    appraisal: bool = False  # ⇄: sent to the appraisal system
+    help: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Level:
+    name: str
+    label: str
+    source: Source
+    holds: Callable[[datetime], ColumnElement[bool]]  # true for the rows counted at this instant
+    unit: Unit = Unit.COUNT
+    appraisal: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Ratio:
+    name: str
+    label: str
+    numerator: str
+    denominator: str
+    unit: Unit = Unit.RATE
+    appraisal: bool = False
+    help: str = ""
+    scale: float = 1.0  # e.g. 1/450 to turn working minutes into working days
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a custom measure needs: the periods, the dimensions, the filters and the caller's scope."""
+
+    periods: list[Period]
+    by: tuple[str, ...]
+    filters: Mapping[str, Any]
+    principal: Principal | None
+    now: datetime
+
+    def conditions(self, source: Source) -> list[ColumnElement[bool]]:
+        """The filters and the data scope as conditions on ``source``."""
+        return _conditions(source, self.filters, self.principal)
+
+
+@dataclass(frozen=True, eq=False)
+class Custom:
+    """A measure with its own SQL. ``compute`` returns columns ``*by, "period", "value"`` where
+    ``period`` indexes ``context.periods``."""
+
+    name: str
+    label: str
+    compute: Callable[[Session, Context], pd.DataFrame]
+    unit: Unit = Unit.NUMBER
+    appraisal: bool = False
+    help: str = ""
+    source: Source | None = None  # for drilling to records, if the measure has any
+
+
+Measure = Flow | Level | Ratio | Custom
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    name: str
+    title: str
+    section: str
+    measures: tuple[Measure, ...]
+    dimensions: tuple[str, ...]
+    drill: tuple[str, ...] = ()  # the suggested drill path, coarse to fine
+    compare: bool = True  # False where 环比/同比 mean nothing
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.measures]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate measure names")
+        for measure in self.measures:
+            if isinstance(measure, Ratio):
+                for part in (measure.numerator, measure.denominator):
+                    if part not in names:
+                        raise ValueError(f"{self.name}.{measure.name}: unknown measure {part}")
+            source = getattr(measure, "source", None)
+            if source is not None:
+                missing = [d for d in self.dimensions if d not in source.dimensions]
+                if missing:
+                    raise ValueError(f"{self.name}.{measure.name}: source {source.name} lacks {missing}")
+
+    def measure(self, name: str) -> Measure:
+        for measure in self.measures:
+            if measure.name == name:
+                return measure
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Query:
+    analysis: Analysis
+    periods: list[Period]
+    by: tuple[str, ...] = ()
+    filters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """Rows per requested period and dimension key: key columns, names, then each measure with
+    ``<name>_pop`` and ``<name>_yoy``."""
+
+    query: Query
+    frame: pd.DataFrame
+    generated_at: datetime
+
+
+# ---------------------------------------------------------------- SQL helpers
+
+
+def local_day(column: ColumnElement, dialect: str) -> ColumnElement:
+    """The local (Asia/Shanghai) calendar date of a timestamp column."""
+    if dialect == "sqlite":
+        return func.date(column, f"{_OFFSET_HOURS:+d} hours")  # TZDateTime keeps UTC text on SQLite
+    return cast(func.timezone(literal(str(LOCAL_TZ)), column), Date)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _conditions(source: Source, filters: Mapping[str, Any], principal: Principal | None) -> list:
+    conditions = [source.dimensions[name] == value for name, value in filters.items()]
+    if source.where is not None:
+        conditions.append(source.where)
+    if principal is not None and source.scope is not None:
+        conditions.append(source.scope.condition(principal, PERMISSION))
+    return conditions
+
+
+def _merged_ranges(periods: Sequence[Period]) -> list[tuple[datetime, datetime]]:
+    """The union of the periods as few disjoint instant ranges."""
+    spans: list[list[date]] = []
+    for period in sorted(periods):
+        if spans and period.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], period.end)
+        else:
+            spans.append([period.start, period.end])
+    return [
+        (Period(a, b, periods[0].granularity).start_instant, Period(a, b, periods[0].granularity).end_instant)
+        for a, b in spans
+    ]
+
+
+def _in_ranges(column: ColumnElement, ranges: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    return or_(*(and_(column >= a, column < b) for a, b in ranges))
+
+
+# ---------------------------------------------------------------- computing
+
+
+def _flow_frame(
+    session: Session, flows: list[Flow], query: Query, periods: list[Period], principal
+) -> pd.DataFrame:
+    """Flows sharing a source and timestamp: per dimension key and needed period."""
+    source, on = flows[0].source, flows[0].on
+    dialect = session.get_bind().dialect.name
+    keys = [source.dimensions[d].label(d) for d in query.by]
+    day = local_day(on, dialect).label("day")
+    values = []
+    for flow in flows:
+        value = literal(1) if flow.value is None else flow.value
+        if flow.when is None:
+            values.append(func.sum(value).label(flow.name))
+        else:
+            values.append(func.sum(case((flow.when, value), else_=0)).label(flow.name))
+    statement = (
+        select(*keys, day, *values)
+        .select_from(source.table)
+        .where(_in_ranges(on, _merged_ranges(periods)), *_conditions(source, query.filters, principal))
+        .group_by(*[source.dimensions[d] for d in query.by], day)
+    )
+    daily = pd.DataFrame(
+        session.execute(statement).all(), columns=[*query.by, "day", *(f.name for f in flows)]
+    )
+    if daily.empty:
+        return pd.DataFrame(columns=[*query.by, "period", *(f.name for f in flows)])
+    daily["day"] = pd.to_datetime(daily["day"].map(_as_date))
+    parts = []
+    for index, period in enumerate(periods):
+        inside = daily[
+            (daily["day"] >= pd.Timestamp(period.start)) & (daily["day"] < pd.Timestamp(period.end))
+        ]
+        if inside.empty:
+            continue
+        summed = (
+            inside.groupby(list(query.by), dropna=False)[[f.name for f in flows]].sum().reset_index()
+            if query.by
+            else inside[[f.name for f in flows]].sum().to_frame().T
+        )
+        summed["period"] = index
+        parts.append(summed)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*query.by, "period"])
+
+
+def _level_frame(
+    session: Session, levels: list[Level], query: Query, periods: list[Period], principal, now: datetime
+) -> pd.DataFrame:
+    """Levels sharing a source: one conditional count per (measure, period end)."""
+    source = levels[0].source
+    keys = [source.dimensions[d].label(d) for d in query.by]
+    frames = []
+    for chunk_start in range(0, len(periods), LEVEL_PERIODS_PER_STATEMENT):
+        chunk = list(enumerate(periods))[chunk_start : chunk_start + LEVEL_PERIODS_PER_STATEMENT]
+        columns = []
+        for level in levels:
+            for index, period in chunk:
+                at = min(period.end_instant, now)
+                columns.append(func.sum(case((level.holds(at), 1), else_=0)).label(f"{level.name}__{index}"))
+        statement = (
+            select(*keys, *columns)
+            .select_from(source.table)
+            .where(*_conditions(source, query.filters, principal))
+            .group_by(*[source.dimensions[d] for d in query.by])
+        )
+        wide = pd.DataFrame(session.execute(statement).all(), columns=[*query.by, *(c.name for c in columns)])
+        long = wide.melt(id_vars=list(query.by), var_name="measure_period", value_name="value")
+        split = long["measure_period"].str.rsplit("__", n=1, expand=True)
+        long["measure"], long["period"] = split[0], split[1].astype(int)
+        frames.append(long.drop(columns="measure_period"))
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot_table(
+        index=[*query.by, "period"], columns="measure", values="value", aggfunc="sum", dropna=False
+    ).reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def _custom_frame(session: Session, custom: Custom, context: Context) -> pd.DataFrame:
+    frame = custom.compute(session, context)
+    return frame.rename(columns={"value": custom.name})[[*context.by, "period", custom.name]]
+
+
+def compute(
+    session: Session, query: Query, principal: Principal | None = None, now: datetime | None = None
+) -> Result:
+    """Every measure of the analysis for each requested period, with 环比 and 同比."""
+    now = now or utcnow()
+    analysis, by = query.analysis, list(query.by)
+    requested = list(query.periods)
+    previous = [p.previous() for p in requested]
+    last_year = [p.last_year() for p in requested]
+    needed = list(dict.fromkeys([*requested, *previous, *last_year])) if analysis.compare else requested
+    position = {p: i for i, p in enumerate(needed)}
+    context = Context(needed, query.by, query.filters, principal, now)
+
+    parts: list[pd.DataFrame] = []
+    flows: dict[tuple[int, str], list[Flow]] = {}
+    levels: dict[int, list[Level]] = {}
+    for measure in analysis.measures:
+        if isinstance(measure, Flow):
+            flows.setdefault((id(measure.source), str(measure.on)), []).append(measure)
+        elif isinstance(measure, Level):
+            levels.setdefault(id(measure.source), []).append(measure)
+        elif isinstance(measure, Custom):
+            parts.append(_custom_frame(session, measure, context))
+    parts += [_flow_frame(session, group, query, needed, principal) for group in flows.values()]
+    parts += [_level_frame(session, group, query, needed, principal, now) for group in levels.values()]
+
+    base = _combine(parts, by)
+    for measure in analysis.measures:
+        if measure.name not in base:
+            base[measure.name] = 0 if measure.unit == Unit.COUNT else np.nan
+    base = _fill_counts(base, analysis)
+    for measure in analysis.measures:
+        if isinstance(measure, Ratio):
+            base[measure.name] = _divide(base[measure.numerator], base[measure.denominator]) * measure.scale
+
+    frame = _with_changes(base, analysis, by, requested, previous, last_year, position)
+    return Result(query=query, frame=frame, generated_at=now)
+
+
+def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    keys = [*by, "period"]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=keys)
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part, on=keys, how="outer")
+    return merged
+
+
+def _fill_counts(base: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
+    for measure in analysis.measures:
+        if not isinstance(measure, Ratio | Custom) and measure.name in base:
+            base[measure.name] = pd.to_numeric(base[measure.name]).fillna(0)
+            if measure.unit == Unit.COUNT:
+                base[measure.name] = base[measure.name].astype("int64")
+    return base
+
+
+def _divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    numerator = pd.to_numeric(numerator, errors="coerce").astype(float)
+    denominator = pd.to_numeric(denominator, errors="coerce").astype(float)
+    return (numerator / denominator.where(denominator != 0)).astype(float)
+
+
+def change(current: Any, before: Any, unit: Unit) -> float | None:
+    """环比/同比 of one figure: relative change, or the difference in points for a rate."""
+    if current is None or before is None or pd.isna(current) or pd.isna(before):
+        return None
+    if unit == Unit.RATE:
+        return float(current) - float(before)
+    if float(before) == 0:
+        return None
+    return (float(current) - float(before)) / float(before)
+
+
+def _with_changes(base, analysis, by, requested, previous, last_year, position) -> pd.DataFrame:
+    names = [m.name for m in analysis.measures]
+    lookup = base.set_index([*by, "period"]) if not base.empty else None
+    rows = []
+    for index, period in enumerate(requested):
+        here = base[base["period"] == position[period]] if not base.empty else base
+        if here.empty and not by:
+            here = pd.DataFrame([{"period": position[period]}])
+        for _, row in here.iterrows():
+            key = tuple(row[d] for d in by)
+            out: dict[str, Any] = {
+                "period": period.label,
+                "period_from": period.start,
+                "period_to": period.end,
+            }
+            out.update(zip(by, key, strict=True))
+            before = _row(lookup, key, position.get(previous[index]))
+            year_ago = _row(lookup, key, position.get(last_year[index]))
+            for measure in analysis.measures:
+                value = _clean(row.get(measure.name), measure.unit)
+                out[measure.name] = value
+                if analysis.compare:
+                    out[f"{measure.name}_pop"] = change(
+                        value, _clean(_get(before, measure.name), measure.unit), measure.unit
+                    )
+                    out[f"{measure.name}_yoy"] = change(
+                        value, _clean(_get(year_ago, measure.name), measure.unit), measure.unit
+                    )
+            rows.append(out)
+    columns = ["period", "period_from", "period_to", *by]
+    for name in names:
+        columns += [name, f"{name}_pop", f"{name}_yoy"] if analysis.compare else [name]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _row(lookup: pd.DataFrame | None, key: tuple, period_index: int | None) -> pd.Series | None:
+    if lookup is None or period_index is None:
+        return None
+    try:
+        found = lookup.loc[(*key, period_index)]
+    except KeyError:
+        return None
+    return found.iloc[0] if isinstance(found, pd.DataFrame) else found
+
+
+def _get(row: pd.Series | None, name: str) -> Any:
+    # No row at all in that period: _clean makes a count zero and leaves a rate or mean undefined.
+    return None if row is None else row.get(name)
+
+
+def _clean(value: Any, unit: Unit) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return 0 if unit == Unit.COUNT else None
+    if unit == Unit.COUNT:
+        return int(value)
+    return float(value)
