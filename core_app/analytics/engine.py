@@ -392,14 +392,14 @@ def change(current: Any, before: Any, unit: Unit) -> float | None:
 
 
 def _with_changes(base, analysis, by, requested, previous, last_year, position) -> pd.DataFrame:
-    names = [m.name for m in analysis.measures]
-    lookup = base.set_index([*by, "period"]) if not base.empty else None
+    records = base.to_dict("records")
+    lookup = {(*(r[d] for d in by), r["period"]): r for r in records}
     rows = []
     for index, period in enumerate(requested):
-        here = base[base["period"] == position[period]] if not base.empty else base
-        if here.empty and not by:
-            here = pd.DataFrame([{"period": position[period]}])
-        for _, row in here.iterrows():
+        here = [r for r in records if r["period"] == position[period]]
+        if not here and not by:
+            here = [{"period": position[period]}]  # a total row, even for a period without any record
+        for row in here:
             key = tuple(row[d] for d in by)
             out: dict[str, Any] = {
                 "period": period.label,
@@ -407,38 +407,22 @@ def _with_changes(base, analysis, by, requested, previous, last_year, position) 
                 "period_to": period.end,
             }
             out.update(zip(by, key, strict=True))
-            before = _row(lookup, key, position.get(previous[index]))
-            year_ago = _row(lookup, key, position.get(last_year[index]))
+            before = lookup.get((*key, position.get(previous[index])))
+            year_ago = lookup.get((*key, position.get(last_year[index])))
             for measure in analysis.measures:
                 value = _clean(row.get(measure.name), measure.unit)
                 out[measure.name] = value
                 if analysis.compare:
-                    out[f"{measure.name}_pop"] = change(
-                        value, _clean(_get(before, measure.name), measure.unit), measure.unit
-                    )
-                    out[f"{measure.name}_yoy"] = change(
-                        value, _clean(_get(year_ago, measure.name), measure.unit), measure.unit
-                    )
+                    for suffix, other in (("pop", before), ("yoy", year_ago)):
+                        # No row at all then: a count was zero, a rate or mean undefined (see _clean).
+                        earlier = _clean(None if other is None else other.get(measure.name), measure.unit)
+                        out[f"{measure.name}_{suffix}"] = change(value, earlier, measure.unit)
             rows.append(out)
     columns = ["period", "period_from", "period_to", *by]
-    for name in names:
+    for measure in analysis.measures:
+        name = measure.name
         columns += [name, f"{name}_pop", f"{name}_yoy"] if analysis.compare else [name]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _row(lookup: pd.DataFrame | None, key: tuple, period_index: int | None) -> pd.Series | None:
-    if lookup is None or period_index is None:
-        return None
-    try:
-        found = lookup.loc[(*key, period_index)]
-    except KeyError:
-        return None
-    return found.iloc[0] if isinstance(found, pd.DataFrame) else found
-
-
-def _get(row: pd.Series | None, name: str) -> Any:
-    # No row at all in that period: _clean makes a count zero and leaves a rate or mean undefined.
-    return None if row is None else row.get(name)
 
 
 def _clean(value: Any, unit: Unit) -> Any:
