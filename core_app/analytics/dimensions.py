@@ -78,6 +78,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("bundle", "一件事", int, _by_id(MatterBundle.id, MatterBundle.name)),
         # Staff names are personal data (DOMAIN §9): shown masked, like everywhere else.
         Dimension("staff", "工作人员", int, _by_id(Staff.id, Staff.name, mask_name)),
+        Dimension("receiver", "收件人", int, _by_id(Staff.id, Staff.name, mask_name)),
         Dimension("hall", "大厅/网点", int, _by_id(Hall.id, Hall.name)),
         Dimension("window", "窗口", int, _by_id(Window.id, Window.window_no)),
         Dimension("town", "镇（街道）", int, _by_id(Region.id, Region.name)),

@@ -431,3 +431,33 @@ def _clean(value: Any, unit: Unit) -> Any:
     if unit == Unit.COUNT:
         return int(value)
     return float(value)
+
+
+# ---------------------------------------------------------------- drilling to records
+
+
+def listable(measure: Measure) -> bool:
+    """Whether the records behind this measure can be listed (a ratio lists its numerator's)."""
+    return getattr(measure, "source", None) is not None and measure.source.record_id is not None
+
+
+def record_ids(
+    analysis: Analysis, query: Query, indicator: str, principal: Principal | None, now: datetime
+) -> Select:
+    """The ids of the records behind ``indicator`` over the whole requested range."""
+    measure = analysis.measure(indicator)
+    if isinstance(measure, Ratio):
+        measure = analysis.measure(measure.numerator)
+    if isinstance(measure, Custom) or not listable(measure):
+        raise ValueError(f"{indicator} is not counted over records that can be listed")
+    source = measure.source
+    first, last = query.periods[0], query.periods[-1]
+    statement = (
+        select(source.record_id)
+        .select_from(source.table)
+        .where(*_conditions(source, query.filters, principal))
+    )
+    if isinstance(measure, Level):
+        return statement.where(measure.holds(min(last.end_instant, now)))
+    statement = statement.where(measure.on >= first.start_instant, measure.on < last.end_instant)
+    return statement if measure.when is None else statement.where(measure.when)
