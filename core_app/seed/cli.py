@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core_app.analytics.cli import refresh_mart
 from core_app.db.session import get_engine
 from core_app.seed.scales import Scale
 from core_app.seed.service import DistrictExistsError, SeedError, SeedReport, seed_district
@@ -48,6 +49,10 @@ def seed(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from None
     console.print(_report_table(report))
+    mart = refresh_mart(full=True)
+    console.print(
+        f"analytics mart: {mart.rows:,} cases with their working-time figures in {mart.seconds:.1f} s"
+    )
 
 
 def _run_with_progress(
