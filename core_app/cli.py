@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from core_app.access.cli import apikey_app, role_app, user_app
+from core_app.analytics.cli import analytics_app
 from core_app.api.server import serve
 from core_app.config import get_settings
 from core_app.db import migrate
@@ -20,6 +21,7 @@ from core_app.notify.cli import app as outbox_app
 from core_app.org.calendar_cli import app as calendar_app
 from core_app.seed.cli import seed
 from core_app.sla.cli import app as scheduler_app
+from core_app.warnings.cli import app as warnings_app
 from training.cli import models_app, train_app
 
 app = typer.Typer(
@@ -41,6 +43,8 @@ app.add_typer(models_app, name="models")
 app.add_typer(intake_app, name="intake")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(warnings_app, name="warnings")
+app.add_typer(analytics_app, name="analytics")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)

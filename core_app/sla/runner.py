@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -60,10 +60,38 @@ def run_delivery(sessions: SessionFactory | None = None, now: datetime | None = 
         return 0
 
 
-def run_once(sessions: SessionFactory | None = None, now: datetime | None = None) -> tuple[int, int]:
-    """Tick the SLA timers, then deliver what is due: (steps fired, messages delivered)."""
+WARNING_SCAN_EVERY = timedelta(seconds=60)
+_last_warning_scan: datetime | None = None
+
+
+def run_warnings(sessions: SessionFactory | None = None, now: datetime | None = None) -> int:
+    """The key-link warning scan (core_app.warnings.monitor) in its own session, at most once a minute;
+    the reminders it wrote, or 0 when skipped or after logging a failure."""
+    global _last_warning_scan
+    now = now or utcnow()
+    if _last_warning_scan is not None and timedelta(0) <= now - _last_warning_scan < WARNING_SCAN_EVERY:
+        return 0
+    from core_app.warnings.monitor import scan
+
     sessions = sessions or default_sessions()
-    return run_tick(sessions, now), run_delivery(sessions, now)
+    try:
+        with sessions() as session:
+            report = scan(session, now)
+            session.commit()
+    except Exception:
+        log.exception("warning scan failed")
+        return 0
+    _last_warning_scan = now
+    return report.reminders
+
+
+def run_once(sessions: SessionFactory | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Tick the SLA timers, scan for key-link warnings, then deliver what is due:
+    (steps fired, messages delivered)."""
+    sessions = sessions or default_sessions()
+    fired = run_tick(sessions, now)
+    run_warnings(sessions, now)
+    return fired, run_delivery(sessions, now)
 
 
 class SchedulerThread:
