@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends bench-analytics
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends
+bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends bench-analytics
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -87,6 +87,11 @@ bench-intake: $(STAMP)
 # Forecast backtest vs seasonal-naive on the demo district, hot problems on 附件3, trend endpoint timings; ~3 min.
 bench-trends: $(STAMP)
 	$(BIN)/python benchmarks/bench_trends.py
+
+# Every hall analysis at each drill level: large district on PostgreSQL (kept as butler_analytics_large,
+# --reuse skips reseeding), medium on SQLite; about 15 minutes with seeding.
+bench-analytics: $(STAMP)
+	$(BIN)/python benchmarks/bench_analytics.py --reuse
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
