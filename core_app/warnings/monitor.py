@@ -211,7 +211,12 @@ class Rules:
     @classmethod
     def load(cls, session: Session) -> "Rules":
         by_type: dict[RuleType, list[WarningRule]] = {}
-        statement = select(WarningRule).where(WarningRule.enabled.is_(True)).order_by(WarningRule.id)
+        statement = (
+            select(WarningRule)
+            .where(WarningRule.enabled.is_(True))
+            .order_by(WarningRule.id)
+            .execution_options(populate_existing=True)  # enums as enums, even for rules added in this session
+        )
         for rule in session.scalars(statement):
             by_type.setdefault(rule.rule_type, []).append(rule)
         parents = dict(session.execute(select(Department.id, Department.parent_id)).all())

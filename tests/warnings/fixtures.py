@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core_app.access.models import Role, ScopeKind, User, UserRole
 from core_app.cases.models import Case, CaseStatus
 from core_app.matters.models import Matter
 from core_app.notify.models import OutboxMessage
@@ -63,3 +64,22 @@ def warnings(session: Session, **where: object) -> list[Warning]:
     for name, value in where.items():
         statement = statement.where(getattr(Warning, name) == value)
     return list(session.scalars(statement))
+
+
+def admin_user(session: Session, department: Department, ding_user_id: str, role: str = "dept_admin") -> User:
+    """A user holding ``role`` over ``department``, with a staff record carrying its DingTalk id."""
+    staff = b.staff(session, department_id=department.id, ding_user_id=ding_user_id)
+    role_id = session.scalar(select(Role.id).where(Role.code == role))
+    user = User(
+        username=f"{role}-{ding_user_id}",
+        staff_id=staff.id,
+        roles=[UserRole(role_id=role_id, scope=ScopeKind.DEPARTMENT, scope_id=department.id)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def messages_of(session: Session, warning: Warning) -> list[OutboxMessage]:
+    prefix = f"warn:{warning.id}:"
+    return [m for m in outbox(session) if m.dedup_key and m.dedup_key.startswith(prefix)]
