@@ -9,6 +9,7 @@ scope). Four kinds of measure:
 - ``Level``: rows in a state at the period's end (e.g. open and overdue), one conditional count per
   period, clamped to now for a period still running.
 - ``Ratio``: a derived figure, numerator / denominator of two other measures (rates, means).
+- ``Sum``: a derived count, the sum of other measures (e.g. overdue = completed late + open late).
 - ``Custom``: a measure whose SQL does not fit the above (union of intervals, percentiles); it returns
   its own per-period frame.
 
@@ -136,7 +137,19 @@ class Custom:
     source: Source | None = None  # for drilling to records, if the measure has any
 
 
-Measure = Flow | Level | Ratio | Custom
+@dataclass(frozen=True, eq=False)
+class Sum:
+    """A derived figure: the sum of other measures, e.g. a flow and a level counted apart and together."""
+
+    name: str
+    label: str
+    parts: tuple[str, ...]
+    unit: Unit = Unit.COUNT
+    appraisal: bool = False
+    help: str = ""
+
+
+Measure = Flow | Level | Ratio | Custom | Sum
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +171,11 @@ class Analysis:
                 for part in (measure.numerator, measure.denominator):
                     if part not in names:
                         raise ValueError(f"{self.name}.{measure.name}: unknown measure {part}")
+            if isinstance(measure, Sum):
+                earlier = names[: names.index(measure.name)]
+                for part in measure.parts:
+                    if part not in earlier:
+                        raise ValueError(f"{self.name}.{measure.name}: {part} must be declared before")
             source = getattr(measure, "source", None)
             if source is not None:
                 missing = [d for d in self.dimensions if d not in source.dimensions]
@@ -346,8 +364,10 @@ def compute(
         if measure.name not in base:
             base[measure.name] = 0 if measure.unit == Unit.COUNT else np.nan
     base = _fill_counts(base, analysis)
-    for measure in analysis.measures:
-        if isinstance(measure, Ratio):
+    for measure in analysis.measures:  # derived measures in declaration order: a ratio may use a sum
+        if isinstance(measure, Sum):
+            base[measure.name] = sum((base[part] for part in measure.parts), start=0)
+        elif isinstance(measure, Ratio):
             base[measure.name] = _divide(base[measure.numerator], base[measure.denominator]) * measure.scale
 
     frame = _with_changes(base, analysis, by, requested, previous, last_year, position)
@@ -367,7 +387,7 @@ def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
 
 def _fill_counts(base: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
     for measure in analysis.measures:
-        if not isinstance(measure, Ratio | Custom) and measure.name in base:
+        if not isinstance(measure, Ratio | Custom | Sum) and measure.name in base:
             base[measure.name] = pd.to_numeric(base[measure.name]).fillna(0)
             if measure.unit == Unit.COUNT:
                 base[measure.name] = base[measure.name].astype("int64")
