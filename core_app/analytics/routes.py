@@ -9,6 +9,7 @@ the rows the JSON holds, with the filters.
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from core_app.access.principal import Principal
 from core_app.analytics import export, service
 from core_app.analytics.engine import PERMISSION, Ratio
 from core_app.analytics.registry import analyses
+from core_app.analytics.sources import CASE_RECORD_COLUMNS
 from core_app.api.deps import SessionDep
 from core_app.api.problems import LIST_RESPONSES, InvalidParameterError
 from core_app.db.base import utcnow
@@ -178,7 +180,20 @@ def analysis_report(
 
 def _records(session, parsed: service.Request, principal, page: int, page_size: int, format: str):
     if format != "json":
-        raise InvalidParameterError("query.format", "the records behind a number are listed as JSON")
+        items, total = service.records(
+            session, parsed, principal, page=1, page_size=service.MAX_EXPORT_RECORDS
+        )
+        if total > service.MAX_EXPORT_RECORDS:
+            reason = (
+                f"{total:,} records: narrow the filters to at most {service.MAX_EXPORT_RECORDS:,} to export"
+            )
+            raise InvalidParameterError("query.format", reason)
+        frame = pd.DataFrame(items, columns=list(items[0]) if items else list(CASE_RECORD_COLUMNS))
+        generated_at = utcnow()
+        if format == "csv":
+            content = export.to_csv(parsed, frame, generated_at)
+            return _download(content, "text/csv; charset=utf-8", parsed, "csv")
+        return _download(export.to_xlsx(parsed, frame, generated_at), XLSX_MEDIA_TYPE, parsed, "xlsx")
     items, total = service.records(session, parsed, principal, page=page, page_size=page_size)
     return RecordPage(
         analysis=parsed.analysis.name,

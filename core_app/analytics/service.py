@@ -33,6 +33,7 @@ from core_app.db.base import utcnow
 
 RECORDS = "cases"  # by=cases lists the records behind one indicator
 MAX_PAGE_SIZE = 500
+MAX_EXPORT_RECORDS = 50_000
 
 
 class AnalyticsInputError(ValueError):

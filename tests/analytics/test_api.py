@@ -217,3 +217,14 @@ def test_unknown_analysis_is_422_and_the_list_describes_each(hall):
     (info,) = hall["reader"].get("/api/v1/analytics").json()
     assert info["name"] == "probe" and info["drill"] == ["department", "staff"]
     assert {i["name"]: i["listable"] for i in info["indicators"]}["on_time_rate"] is True
+
+
+def test_the_records_behind_a_number_export_as_csv(hall):
+    params = {**JANUARY, "by": "cases", "indicator": "completed_count", "staff": str(hall["ids"]["s1"])}
+    listed = get(hall["reader"], **params)["items"]
+    response = hall["reader"].get("/api/v1/analytics/probe", params={**params, "format": "csv"})
+    assert response.status_code == 200
+    lines = response.content.decode("utf-8-sig").splitlines()
+    table = list(csv.DictReader(io.StringIO("\n".join(lines[lines.index("") + 1 :]))))
+    assert sorted(int(r["case_id"]) for r in table) == sorted(item["case_id"] for item in listed)
+    assert {r["case_no"] for r in table} == {item["case_no"] for item in listed}
