@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     work_intervals: str = Field(
         default="08:30-12:00,13:30-17:30", description="Hall working intervals, comma separated."
     )
+    analytics_self_service_online: bool = Field(default=False, description="网办率 counts self-service.")
     # The event loop's background work: SLA timers and outbox delivery.
     scheduler: str = Field(
         default="inprocess",
