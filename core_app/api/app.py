@@ -35,6 +35,7 @@ from core_app.sla import routes as sla_routes
 from core_app.sla.runner import scheduler_lifespan
 from core_app.supervision import routes as supervision_routes
 from core_app.trends import routes as trends_routes
+from core_app.warnings import board_routes as warning_board_routes
 from core_app.warnings import routes as warnings_routes
 
 API_PREFIX = "/api/v1"
@@ -50,6 +51,7 @@ DOMAIN_ROUTERS = (
     admin_matter_routes.router,
     publishing_routes.router,
     warnings_routes.router,
+    warning_board_routes.router,
     admin_user_routes.router,
     dispatch_routes.router,
     intake_routes.router,
