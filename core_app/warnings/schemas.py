@@ -11,6 +11,11 @@ from core_app.warnings.models import RuleType, ThresholdUnit
 
 MIN_REMINDERS = 2  # S1 §3.2.2.5: the handler is reminded 不少于两次
 
+# A zero threshold means something only for these: overdue at due_at, a special step over the P90 of its
+# matter and step type (core_app.warnings.monitor).
+ZERO_THRESHOLD_TYPES = frozenset({RuleType.OVERDUE, RuleType.SPECIAL_STEP_DURATION})
+ZERO_HELP = "Must be > 0, except 0 for overdue (at due_at) and special_step_duration (the P90 of the matter)."
+
 
 class Recipient(enum.StrEnum):
     HANDLER = "handler"
@@ -51,7 +56,7 @@ class WarningRuleCreate(WriteModel):
     department_id: int | None = None
     matter_id: int | None = None
     hall_id: int | None = None
-    threshold: float = Field(gt=0)
+    threshold: float = Field(ge=0, description=ZERO_HELP)
     unit: ThresholdUnit
     period: str | None = Field(default=None, max_length=16)
     near_due_ratio: float = Field(default=0.8, gt=0, le=1)
@@ -70,7 +75,7 @@ class WarningRuleUpdate(WriteModel):
     department_id: int | None = None
     matter_id: int | None = None
     hall_id: int | None = None
-    threshold: float | None = Field(default=None, gt=0)
+    threshold: float | None = Field(default=None, ge=0, description=ZERO_HELP)
     unit: ThresholdUnit | None = None
     period: str | None = Field(default=None, max_length=16)
     near_due_ratio: float | None = Field(default=None, gt=0, le=1)

@@ -46,6 +46,8 @@ def _check_measure(rule_type: RuleType, unit: ThresholdUnit, threshold: float) -
     if unit not in allowed:
         listed = ", ".join(sorted(u.value for u in allowed))
         raise invalid("unit", f"a {rule_type.value} rule is measured in {listed}, not {unit.value}")
+    if threshold == 0 and rule_type not in schemas.ZERO_THRESHOLD_TYPES:
+        raise invalid("threshold", f"a {rule_type.value} rule needs a threshold above 0")
     if unit == ThresholdUnit.RATIO and threshold > 1:
         raise invalid("threshold", "a ratio threshold lies in (0, 1]")
 
