@@ -4,6 +4,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Grant, Principal
@@ -11,6 +12,7 @@ from core_app.analytics.engine import PERMISSION, Query, compute
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, Period, buckets
 from core_app.analytics.reviews import ANALYSIS, ranking
+from core_app.api.app import create_app
 from core_app.cases.models import AppealDecision, CaseStatus, Rectification, ReviewAppeal, ReviewRound
 from tests.api import builders as b
 
@@ -268,3 +270,23 @@ def test_department_ranking_needs_thirty_valid_reviews_and_ties_share_a_rank(ses
 def test_ranking_rejects_an_unknown_dimension(session):
     with pytest.raises(ValueError, match="department or matter"):
         ranking(session, JANUARY_2026[0], by="staff")
+
+
+def test_records_behind_bad_reviews_appeals_and_on_time_rectifications(session, hall_reviews, auth_headers):
+    client = TestClient(create_app(), headers=auth_headers("leader"))
+    january = {"granularity": "month", "from": "2026-01-01", "to": "2026-02-01", "by": "cases"}
+
+    def records(indicator: str) -> list[dict]:
+        params = january | {"indicator": indicator, "department": str(hall_reviews["a"].id)}
+        response = client.get("/api/v1/analytics/reviews", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    # A's bad review in January is r3 (level 2), its staff's name masked.
+    (bad,) = records("bad_review_count")
+    assert (bad["level"], bad["round"], bad["staff"]) == (2, "first", "王**")
+    (appeal,) = records("appeal_count")
+    assert (appeal["level"], appeal["decision"]) == (1, "upheld")
+    # A rate lists its numerator's records: the rectification due 20 Jan and done on the 18th.
+    (on_time,) = records("on_time_rectification_rate")
+    assert on_time["on_time"] is True and on_time["deadline_at"].startswith("2026-01-20")

@@ -4,6 +4,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Grant, Principal
@@ -11,6 +12,7 @@ from core_app.analytics.engine import PERMISSION, Query, compute
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, buckets
 from core_app.analytics.towns import ANALYSIS, town_ranking
+from core_app.api.app import create_app
 from core_app.cases.models import CaseStatus, Channel, SourceSystem
 from core_app.org.models import RegionLevel
 from tests.api import builders as b
@@ -206,3 +208,24 @@ def test_town_ranking_shares_ranks_on_ties_and_leaves_out_unattributed_cases(ses
     assert pd.isna(ranked["received_count_pop"].iloc[2])
     assert ranked["received_count_yoy"].iloc[0] == pytest.approx(0.25)
     assert ranked["received_count_yoy"].iloc[1:].isna().all()
+
+
+def test_drill_from_a_town_to_the_cases_behind_a_source_count(session, district, auth_headers):
+    client = TestClient(create_app(), headers=auth_headers("leader"))
+    params = {
+        "granularity": "month",
+        "from": "2026-01-01",
+        "to": "2026-02-01",
+        "town": str(district["t1"]),
+        "by": "cases",
+        "indicator": "pc_web_share",  # a share lists its numerator's cases
+    }
+    response = client.get("/api/v1/analytics/towns", params=params)
+    assert response.status_code == 200, response.text
+    page = response.json()
+    # T1's only 政务服务网 case in January, received 1 Jan 07:00 local.
+    assert page["total"] == 1
+    assert (page["items"][0]["channel"], page["items"][0]["received_at"]) == (
+        "pc_web",
+        "2026-01-01T07:00:00+08:00",
+    )
