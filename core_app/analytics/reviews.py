@@ -25,7 +25,7 @@ from core_app.access.models import ScopeKind
 from core_app.access.principal import Principal
 from core_app.access.scope import ScopeRule, in_department
 from core_app.access.scopes import REVIEWS
-from core_app.analytics.dimensions import dimension
+from core_app.analytics.dimensions import REVIEW_LEVEL_LABELS, dimension
 from core_app.analytics.engine import Analysis, Flow, Query, Ratio, Source, compute
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Period
@@ -172,7 +172,8 @@ def _reviews(name: str, label: str, when=None, **extra: Any) -> Flow:
 
 
 LEVEL_COUNTS = tuple(
-    _reviews(f"level_{level}_count", f"{level}星评价数", Review.level == level) for level in range(1, 6)
+    _reviews(f"level_{level}_count", f"{REVIEW_LEVEL_LABELS[level]}（{level}）评价数", Review.level == level)
+    for level in range(1, 6)
 )
 
 ANALYSIS = Analysis(
