@@ -8,6 +8,7 @@ is Thu 1 - Sat 3 January with Sunday 4 January a make-up workday. Working day = 
 from datetime import date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Grant, Principal
@@ -15,6 +16,7 @@ from core_app.analytics.cases import ANALYSIS, high_frequency_matters
 from core_app.analytics.engine import PERMISSION, Query, compute
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, Period, buckets
+from core_app.api.app import create_app
 from core_app.api.problems import InvalidParameterError
 from core_app.cases.models import CaseStatus
 from core_app.org.calendar import seed_calendar_years
@@ -304,3 +306,16 @@ def test_high_frequency_matters_top_and_eighty_percent(session, busy_matters, of
 def test_high_frequency_matters_rejects_an_unknown_filter(session, office):
     with pytest.raises(InvalidParameterError):
         high_frequency_matters(session, APRIL[0], {"colour": "red"})
+
+
+def test_served_by_the_analytics_route_with_the_cases_behind_overdue_open(session, april_cases, auth_headers):
+    client = TestClient(create_app(), headers=auth_headers("leader"))
+    april = {"granularity": "month", "from": "2025-04-01", "to": "2025-05-01"}
+    response = client.get("/api/v1/analytics/cases", params=april)
+    assert response.status_code == 200, response.text
+    [row] = response.json()["rows"]
+    assert (row["accepted_count"], row["overdue_count"], row["actual_advance_rate"]) == (7, 3, -0.025)
+    response = client.get(
+        "/api/v1/analytics/cases", params={**april, "by": "cases", "indicator": "overdue_open"}
+    )
+    assert [item["case_id"] for item in response.json()["items"]] == [april_cases["c5"].id]

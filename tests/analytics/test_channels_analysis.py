@@ -3,11 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from core_app.analytics.channels import ANALYSIS, build_analysis
 from core_app.analytics.engine import Query, compute
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, buckets
+from core_app.api.app import create_app
 from core_app.cases.models import CaseStatus, Channel, SourceSystem
 from tests.api import builders as b
 
@@ -132,3 +134,12 @@ def test_january_compares_with_december_and_last_january(session, departments):
     assert january["mobile_rate_pop"] == pytest.approx(0.75 - 0.5)
     assert january["accepted_count_yoy"] == pytest.approx((4 - 1) / 1)
     assert january["mobile_rate_yoy"] == pytest.approx(0.75 - 0.0)
+
+
+def test_served_by_the_analytics_route_per_channel(session, may_cases, auth_headers):
+    client = TestClient(create_app(), headers=auth_headers("leader"))
+    params = {"granularity": "month", "from": "2025-05-01", "to": "2025-06-01", "by": "channel"}
+    response = client.get("/api/v1/analytics/channels", params=params)
+    assert response.status_code == 200, response.text
+    shown = {r["channel_name"]: r["accepted_count"] for r in response.json()["rows"]}
+    assert shown == {"窗口": 3, "浙江政务服务网": 2, "浙里办": 2, "自助终端": 1}
