@@ -450,9 +450,11 @@ def _units(by: Sequence[str], filters: Mapping[str, Any]) -> list[str]:
 def _daily_service(session: Session, context: Context, unit: list[str]) -> pd.DataFrame:
     """Per unit and local day: minutes covered by the union of its serving intervals, tickets served.
 
-    Gaps and islands: order a unit's intervals of the day by start; a running MAX of the earlier ends
-    tells whether an interval starts after everything before it ended (a new island) or overlaps; the
-    running count of new islands numbers them; each island spans MIN(start) to MAX(end).
+    Gaps and islands in one pass: order a unit's intervals of the day by start; the running MAX of the
+    earlier ends (``reach``) is where the covered time so far stops. An interval starting after the reach
+    opens a new island and adds all of itself; one starting before adds only what it sticks out beyond
+    the reach (nothing if it lies inside). Summing these additions gives the islands' total length
+    without numbering them.
     """
     dialect = session.get_bind().dialect.name
     start, end = QueueTicket.service_started_at, QueueTicket.service_ended_at
@@ -473,28 +475,15 @@ def _daily_service(session: Session, context: Context, unit: list[str]) -> pd.Da
         served,
         func.max(served.c.ends).over(partition_by=partition, order_by=order, rows=(None, -1)).label("reach"),
     ).subquery("with_reach")
-    opens_island = case(
-        (or_(with_reach.c.reach.is_(None), with_reach.c.starts > with_reach.c.reach), 1), else_=0
+    starts, ends, reach = with_reach.c.starts, with_reach.c.ends, with_reach.c.reach
+    added = case(
+        (reach.is_(None), minutes_between(starts, ends, dialect)),
+        (reach <= starts, minutes_between(starts, ends, dialect)),  # a new island
+        (reach < ends, minutes_between(reach, ends, dialect)),  # overlaps: the part beyond the reach
+        else_=0.0,  # inside what is already covered
     )
-    partition = [*(with_reach.c[d] for d in unit), with_reach.c.day]
-    numbered = select(
-        with_reach,
-        func.sum(opens_island)
-        .over(partition_by=partition, order_by=[with_reach.c.starts, with_reach.c.ends], rows=(None, 0))
-        .label("island"),
-    ).subquery("numbered")
-    group = [*(numbered.c[d] for d in unit), numbered.c.day]
-    islands = (
-        select(
-            *group,
-            minutes_between(func.min(numbered.c.starts), func.max(numbered.c.ends), dialect).label("busy"),
-            func.count().label("served"),
-        )
-        .group_by(*group, numbered.c.island)
-        .subquery("islands")
-    )
-    group = [*(islands.c[d] for d in unit), islands.c.day]
-    daily = select(*group, func.sum(islands.c.busy), func.sum(islands.c.served)).group_by(*group)
+    group = [*(with_reach.c[d] for d in unit), with_reach.c.day]
+    daily = select(*group, func.sum(added), func.count()).group_by(*group)
     frame = pd.DataFrame(session.execute(daily).all(), columns=[*unit, "day", "busy", "served"])
     frame["day"] = pd.to_datetime(frame["day"].map(lambda v: v if isinstance(v, date) else str(v)[:10]))
     return frame

@@ -303,3 +303,17 @@ def test_window_figures_and_period_over_period(session, cases):
     assert (w1.handled_count, w1.median_handling_days) == (3, pytest.approx(2.0))
     # w2: c4 (3.0) and c5 (0.4): the median of two is their mean.
     assert (w2.handled_count, w2.median_handling_days) == (2, pytest.approx(1.7))
+
+
+def test_a_comprehensive_window_without_department_gets_its_own_row(session, service):
+    # w4, a comprehensive window (no department), serves Wed 5 March 09:00-09:50: busy 50 of 2250.
+    w4 = b.window(session, hall_id=service["hall"].id, window_no="综1")
+    serve(session, service["hall"], w4, service["s1"], 5, (9, 0), (9, 50))
+    session.commit()
+    frame = compute(session, Query(ANALYSIS, WEEK_10, by=("department",))).frame
+    assert len(frame) == 2
+    department = row_of(frame, department=service["department"].id)
+    comprehensive = frame[frame["department"].isna()].iloc[0]
+    # The department's windows: (105 + 70 + 0) / 6750; the comprehensive one 50 / 2250, 1 served.
+    assert department.window_utilization == pytest.approx(175 / 6750)
+    assert (comprehensive.window_utilization, comprehensive.served_count) == (pytest.approx(50 / 2250), 1)
