@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STATE_NAME = "case_facts"
 BLOCK = 100_000
+CHANGED_BLOCK = 10_000
 LATE_COMMIT_MARGIN = timedelta(minutes=10)
 ADVISORY_LOCK_KEY = 90_211  # any constant shared by every refresher
 NAT = np.datetime64("NaT", "s")
@@ -77,11 +78,15 @@ def refresh_case_facts(session: Session, *, full: bool = False) -> RefreshReport
     watermark = session.scalar(select(func.max(Case.updated_at))) or state.watermark
     calendar = WorkCalendar.load(session)
     regions = _region_rollup(session)
-    for begin in range(0, len(ids), BLOCK):
-        block = ids[begin : begin + BLOCK]
+    size = BLOCK if full else CHANGED_BLOCK
+    for begin in range(0, len(ids), size):
+        block = ids[begin : begin + size]
+        # A full rebuild reads every case, so a block is an id range; changed cases are listed (bounded
+        # below the driver's 65,535 parameters).
+        among = Case.id.between(int(block[0]), int(block[-1])) if full else Case.id.in_(block.tolist())
         if not full:
             session.execute(delete(CaseFact).where(CaseFact.case_id.in_(block.tolist())))
-        facts = build_facts(_read_cases(session, block), calendar, regions, now)
+        facts = build_facts(_read_cases(session, among), calendar, regions, now)
         TableWriter(session.connection()).write(CaseFact.__tablename__, facts)
     state.watermark = watermark
     state.calendar_fingerprint = fingerprint
@@ -159,12 +164,12 @@ TIMESTAMPS = (
 )
 
 
-def _read_cases(session: Session, ids: np.ndarray) -> pd.DataFrame:
+def _read_cases(session: Session, among) -> pd.DataFrame:
     statement = (
         select(*CASE_COLUMNS)
         .join(Matter, Matter.id == Case.matter_id)
         .outerjoin(Hall, Hall.id == Case.hall_id)
-        .where(Case.id.in_(ids.tolist()))
+        .where(among)
     )
     frame = pd.DataFrame(session.execute(statement).all(), columns=[c.key for c in CASE_COLUMNS])
     for name in TIMESTAMPS:
