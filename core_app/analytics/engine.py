@@ -26,7 +26,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, FromClause, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from core_app.access.principal import Principal
@@ -161,6 +174,7 @@ class Analysis:
     dimensions: tuple[str, ...]
     drill: tuple[str, ...] = ()  # the suggested drill path, coarse to fine
     compare: bool = True  # False where 环比/同比 mean nothing
+    finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # e.g. labels derived from the figures
 
     def __post_init__(self) -> None:
         names = [m.name for m in self.measures]
@@ -230,7 +244,7 @@ def _conditions(source: Source, filters: Mapping[str, Any], principal: Principal
     return conditions
 
 
-def _merged_ranges(periods: Sequence[Period]) -> list[tuple[datetime, datetime]]:
+def merged_ranges(periods: Sequence[Period]) -> list[tuple[datetime, datetime]]:
     """The union of the periods as few disjoint instant ranges."""
     spans: list[list[date]] = []
     for period in sorted(periods):
@@ -244,7 +258,7 @@ def _merged_ranges(periods: Sequence[Period]) -> list[tuple[datetime, datetime]]
     ]
 
 
-def _in_ranges(column: ColumnElement, ranges: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+def in_ranges(column: ColumnElement, ranges: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
     return or_(*(and_(column >= a, column < b) for a, b in ranges))
 
 
@@ -269,7 +283,7 @@ def _flow_frame(
     statement = (
         select(*keys, day, *values)
         .select_from(source.table)
-        .where(_in_ranges(on, _merged_ranges(periods)), *_conditions(source, query.filters, principal))
+        .where(in_ranges(on, merged_ranges(periods)), *_conditions(source, query.filters, principal))
         .group_by(*[source.dimensions[d] for d in query.by], day)
     )
     daily = pd.DataFrame(
@@ -371,18 +385,31 @@ def compute(
             base[measure.name] = _divide(base[measure.numerator], base[measure.denominator]) * measure.scale
 
     frame = _with_changes(base, analysis, by, requested, previous, last_year, position)
+    if analysis.finish is not None:
+        frame = analysis.finish(frame)
     return Result(query=query, frame=frame, generated_at=now)
 
 
 def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     keys = [*by, "period"]
-    parts = [p for p in parts if not p.empty]
+    parts = [_numeric_keys(p, by) for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=keys)
     merged = parts[0]
     for part in parts[1:]:
         merged = merged.merge(part, on=keys, how="outer")
     return merged
+
+
+def _numeric_keys(part: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Id keys as nullable integers in every part, so that parts merge (an all-None column is object)."""
+    part = part.copy()
+    for name in by:
+        numbers = pd.to_numeric(part[name], errors="coerce")
+        if numbers.notna().sum() == part[name].notna().sum():  # ids (or nothing at all), not codes
+            part[name] = numbers.astype("Int64")
+    part["period"] = part["period"].astype("int64")
+    return part
 
 
 def _fill_counts(base: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
@@ -413,6 +440,10 @@ def change(current: Any, before: Any, unit: Unit) -> float | None:
 
 def _with_changes(base, analysis, by, requested, previous, last_year, position) -> pd.DataFrame:
     records = base.to_dict("records")
+    for record in records:  # a missing key (NaN) must match itself in the lookup: make it None
+        for d in by:
+            if _missing(record[d]):
+                record[d] = None
     lookup = {(*(r[d] for d in by), r["period"]): r for r in records}
     rows = []
     for index, period in enumerate(requested):
@@ -445,6 +476,10 @@ def _with_changes(base, analysis, by, requested, previous, last_year, position) 
     return pd.DataFrame(rows, columns=columns)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
 def _clean(value: Any, unit: Unit) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return 0 if unit == Unit.COUNT else None
@@ -456,9 +491,19 @@ def _clean(value: Any, unit: Unit) -> Any:
 # ---------------------------------------------------------------- drilling to records
 
 
-def listable(measure: Measure) -> bool:
-    """Whether the records behind this measure can be listed (a ratio lists its numerator's)."""
-    return getattr(measure, "source", None) is not None and measure.source.record_id is not None
+def listable(measure: Measure, analysis: "Analysis | None" = None) -> bool:
+    """Whether the records behind this measure can be listed: a flow's or level's, a ratio's numerator's,
+    a sum's parts' (all of them)."""
+    if isinstance(measure, Ratio | Sum):
+        if analysis is None:
+            return False
+        parts = [measure.numerator] if isinstance(measure, Ratio) else list(measure.parts)
+        if not all(listable(analysis.measure(p), analysis) for p in parts):
+            return False
+        return len({id(record_source(analysis, p)) for p in parts}) == 1  # one kind of record to list
+    if isinstance(measure, Custom):
+        return False
+    return measure.source.record_id is not None
 
 
 def record_ids(
@@ -466,14 +511,17 @@ def record_ids(
 ) -> Select:
     """The ids of the records behind ``indicator`` over the whole requested range."""
     measure = analysis.measure(indicator)
-    if isinstance(measure, Ratio):
-        measure = analysis.measure(measure.numerator)
-    if isinstance(measure, Custom) or not listable(measure):
+    if not listable(measure, analysis):
         raise ValueError(f"{indicator} is not counted over records that can be listed")
+    if isinstance(measure, Ratio):
+        return record_ids(analysis, query, measure.numerator, principal, now)
+    if isinstance(measure, Sum):
+        parts = [record_ids(analysis, query, part, principal, now) for part in measure.parts]
+        return union(*parts) if len(parts) > 1 else parts[0]
     source = measure.source
     first, last = query.periods[0], query.periods[-1]
     statement = (
-        select(source.record_id)
+        select(source.record_id.label("record_id"))
         .select_from(source.table)
         .where(*_conditions(source, query.filters, principal))
     )
@@ -481,3 +529,13 @@ def record_ids(
         return statement.where(measure.holds(min(last.end_instant, now)))
     statement = statement.where(measure.on >= first.start_instant, measure.on < last.end_instant)
     return statement if measure.when is None else statement.where(measure.when)
+
+
+def record_source(analysis: Analysis, indicator: str) -> Source:
+    """The source whose records stand behind an indicator (a sum's parts share one, see Analysis)."""
+    measure = analysis.measure(indicator)
+    if isinstance(measure, Ratio):
+        return record_source(analysis, measure.numerator)
+    if isinstance(measure, Sum):
+        return record_source(analysis, measure.parts[0])
+    return measure.source

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from core_app.access.deps import require
 from core_app.access.principal import Principal
 from core_app.analytics import export, service
-from core_app.analytics.engine import PERMISSION, Ratio
+from core_app.analytics.engine import PERMISSION
 from core_app.analytics.registry import analyses
 from core_app.analytics.sources import CASE_RECORD_COLUMNS
 from core_app.api.deps import SessionDep
@@ -78,14 +78,13 @@ class RecordPage(BaseModel):
 def _info(analysis) -> AnalysisInfo:
     indicators = []
     for measure in analysis.measures:
-        target = analysis.measure(measure.numerator) if isinstance(measure, Ratio) else measure
         indicators.append(
             IndicatorInfo(
                 name=measure.name,
                 label=measure.label,
                 unit=measure.unit.value,
                 appraisal=measure.appraisal,
-                listable=service.listable(target),
+                listable=service.listable(measure, analysis),
                 help=measure.help,
             )
         )

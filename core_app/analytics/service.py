@@ -19,11 +19,11 @@ from core_app.analytics.dimensions import DIMENSIONS
 from core_app.analytics.engine import (
     Analysis,
     Query,
-    Ratio,
     Result,
     compute,
     listable,
     record_ids,
+    record_source,
 )
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, buckets, default_range
@@ -137,9 +137,7 @@ def _check_indicator(analysis: Analysis, indicator: str | None) -> None:
         raise AnalyticsInputError("indicator", "by=cases lists the records behind one indicator: name it")
     if indicator not in names:
         raise AnalyticsInputError("indicator", f"{analysis.name} has no indicator {indicator!r}")
-    measure = analysis.measure(indicator)
-    target = analysis.measure(measure.numerator) if isinstance(measure, Ratio) else measure
-    if not listable(target):
+    if not listable(analysis.measure(indicator), analysis):
         raise AnalyticsInputError("indicator", f"{indicator} is not counted over records that can be listed")
 
 
@@ -197,13 +195,16 @@ def records(
     refresh_case_facts(session)
     session.commit()
     query = to_query(request)
-    ids = record_ids(request.analysis, query, request.indicator, principal, utcnow())
-    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    measure = request.analysis.measure(request.indicator)
-    target = request.analysis.measure(measure.numerator) if isinstance(measure, Ratio) else measure
-    column = target.source.record_id
-    page_ids = ids.order_by(column.desc()).limit(page_size).offset((page - 1) * page_size)
-    return target.source.records(session, page_ids), total
+    ids = record_ids(request.analysis, query, request.indicator, principal, utcnow()).subquery()
+    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    source = record_source(request.analysis, request.indicator)
+    page_ids = (
+        select(ids.c.record_id)
+        .order_by(ids.c.record_id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return source.records(session, page_ids), total
 
 
 def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

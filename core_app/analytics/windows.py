@@ -62,9 +62,9 @@ from core_app.analytics.engine import (
     Ratio,
     Source,
     Unit,
-    _in_ranges,
-    _merged_ranges,
+    in_ranges,
     local_day,
+    merged_ranges,
 )
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Granularity, Period
@@ -466,7 +466,7 @@ def _daily_service(session: Session, context: Context, unit: list[str]) -> pd.Da
             end.label("ends"),
         )
         .select_from(TICKETED.table)
-        .where(_SERVED, _in_ranges(start, _merged_ranges(context.periods)), *context.conditions(TICKETED))
+        .where(_SERVED, in_ranges(start, merged_ranges(context.periods)), *context.conditions(TICKETED))
         .subquery("served")
     )
     partition = [*(served.c[d] for d in unit), served.c.day]
