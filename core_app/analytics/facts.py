@@ -4,11 +4,13 @@ Working-time durations (DOMAIN §4.0 ``wm``) depend on the hall's calendar and o
 cannot evaluate portably; they are computed here, vectorised (``WorkGrid.cumulative_minutes``), a block of
 cases at a time, and written with COPY (PostgreSQL) or batched inserts (SQLite).
 
-Incremental refresh takes the cases whose ``updated_at`` is at or after the stored watermark, less a
-margin: a transaction that committed late with an earlier ``updated_at`` is still caught, and rewriting a
-row twice is harmless (delete, then insert, in one transaction). A change of the calendar (holidays,
-opening hours, the default working intervals) changes the fingerprint and rebuilds everything. On
-PostgreSQL an advisory lock keeps two refreshes from interleaving.
+The watermark is the newest ``cases.updated_at`` a refresh has seen: when no case is newer, there is
+nothing to do (one index lookup, so every analysis request can check). Otherwise the refresh takes the
+cases updated at or after the watermark, less a margin, whose fact row is missing or older than the change:
+a transaction that committed late with an earlier ``updated_at`` is still caught (at the latest with the
+next change), and rewriting a row twice is harmless (delete, then insert, in one transaction). A change of
+the calendar (holidays, opening hours, the default working intervals) changes the fingerprint and rebuilds
+everything. On PostgreSQL an advisory lock keeps two refreshes from interleaving.
 """
 
 import hashlib
@@ -18,11 +20,11 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from core_app.analytics.models import AnalyticsState, CaseFact
-from core_app.cases.models import Case
+from core_app.cases.models import Case, QueueTicket
 from core_app.config import LOCAL_TZ, get_settings
 from core_app.db.base import utcnow
 from core_app.matters.models import Matter
@@ -66,16 +68,17 @@ def refresh_case_facts(session: Session, *, full: bool = False) -> RefreshReport
     state = session.get(AnalyticsState, STATE_NAME) or AnalyticsState(name=STATE_NAME, rows=0)
     fingerprint = calendar_fingerprint(session)
     full = full or state.watermark is None or state.calendar_fingerprint != fingerprint
-    if not full and not session.scalar(select(_changed_cases(state.watermark).exists())):
+    latest = _latest_change(session)
+    if not full and (latest is None or latest <= state.watermark):
         return RefreshReport(rows=0, full=False, seconds=(utcnow() - started).total_seconds())
     _lock(session)
     if full:
-        session.execute(delete(CaseFact))
+        _empty(session)
         changed = select(Case.id)
     else:
         changed = _changed_cases(state.watermark)
-    ids = np.array(session.scalars(changed.order_by(Case.id)).all(), dtype=np.int64)
-    watermark = session.scalar(select(func.max(Case.updated_at))) or state.watermark
+    ids = np.array(sorted(session.scalars(changed).all()), dtype=np.int64)
+    watermark = latest or state.watermark
     calendar = WorkCalendar.load(session)
     regions = _region_rollup(session)
     size = BLOCK if full else CHANGED_BLOCK
@@ -87,7 +90,14 @@ def refresh_case_facts(session: Session, *, full: bool = False) -> RefreshReport
         if not full:
             session.execute(delete(CaseFact).where(CaseFact.case_id.in_(block.tolist())))
         facts = build_facts(_read_cases(session, among), calendar, regions, now)
+        facts["ticket_count"] = (
+            facts["case_id"].map(_ticket_counts(session, block, full)).fillna(0).astype(int)
+        )
+        # Rows in time order keep a month's cases on neighbouring pages: range scans read little.
+        facts = facts.sort_values("submitted_at", kind="stable")
         TableWriter(session.connection()).write(CaseFact.__tablename__, facts)
+    if full and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE case_facts"))  # fresh statistics for the planner after a bulk load
     state.watermark = watermark
     state.calendar_fingerprint = fingerprint
     state.refreshed_at = now
@@ -101,16 +111,38 @@ def refresh_case_facts(session: Session, *, full: bool = False) -> RefreshReport
     return RefreshReport(rows=len(ids), full=full, seconds=seconds)
 
 
+def _latest_change(session: Session) -> datetime | None:
+    """The newest change to a case or a queue ticket (a ticket linked to a case changes its visits)."""
+    stamps = [session.scalar(select(func.max(c))) for c in (Case.updated_at, QueueTicket.updated_at)]
+    stamps = [s for s in stamps if s is not None]
+    return max(stamps) if stamps else None
+
+
 def _changed_cases(watermark: datetime):
-    """Cases changed after their fact row was written (or without one), near or after the watermark."""
-    return (
+    """Cases changed, or with a ticket changed, after their fact row was written (near the watermark)."""
+    since = watermark - LATE_COMMIT_MARGIN
+    cases = (
         select(Case.id)
         .outerjoin(CaseFact, CaseFact.case_id == Case.id)
         .where(
-            Case.updated_at >= watermark - LATE_COMMIT_MARGIN,
-            or_(CaseFact.case_id.is_(None), CaseFact.refreshed_at < Case.updated_at),
+            Case.updated_at >= since, or_(CaseFact.case_id.is_(None), CaseFact.refreshed_at < Case.updated_at)
         )
     )
+    ticketed = (
+        select(QueueTicket.case_id)
+        .join(CaseFact, CaseFact.case_id == QueueTicket.case_id)
+        .where(QueueTicket.updated_at >= since, CaseFact.refreshed_at < QueueTicket.updated_at)
+    )
+    merged = union(cases, ticketed).subquery()
+    return select(merged.c[0].label("id"))
+
+
+def _empty(session: Session) -> None:
+    """Remove every fact row; on PostgreSQL TRUNCATE (transactional there) leaves no dead rows to scan."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {CaseFact.__tablename__}"))
+    else:
+        session.execute(delete(CaseFact))
 
 
 def _lock(session: Session) -> None:
@@ -175,6 +207,19 @@ def _read_cases(session: Session, among) -> pd.DataFrame:
     for name in TIMESTAMPS:
         frame[name] = _local_naive(frame[name])
     return frame
+
+
+def _ticket_counts(session: Session, block: np.ndarray, full: bool) -> pd.Series:
+    """Queue tickets linked to each case of the block."""
+    among = (
+        QueueTicket.case_id.between(int(block[0]), int(block[-1]))
+        if full
+        else QueueTicket.case_id.in_(block.tolist())
+    )
+    rows = session.execute(
+        select(QueueTicket.case_id, func.count()).where(among).group_by(QueueTicket.case_id)
+    )
+    return pd.Series(dict(rows.all()), dtype="int64")
 
 
 def _local_naive(values: pd.Series) -> np.ndarray:

@@ -69,6 +69,7 @@ class CaseFact(Base):
     acceptance_minutes: Mapped[int | None]  # wm(received_at, accepted_at or rejected_at)
     elapsed_days: Mapped[float | None]  # A = wd(accepted_at, completed_at) - special_minutes / D
     is_no_rest: Mapped[bool]  # accepted outside working time (无休办公件)
+    ticket_count: Mapped[int] = mapped_column(default=0)  # queue tickets linked to the case (visits)
     refreshed_at: Mapped[datetime]
 
 

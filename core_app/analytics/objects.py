@@ -94,16 +94,12 @@ def subjects_served(session: Session, context: Context) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- repeat visits
 
-TICKETS_OF_CASE = (
-    select(func.count(QueueTicket.id)).where(QueueTicket.case_id == CaseFact.case_id).scalar_subquery()
-)
-
 TICKETED_CASES = Source(
     name="ticketed_cases",
     table=CaseFact.__table__,
     dimensions=CASE_DIMENSIONS,
     scope=CASE_SCOPE,
-    where=select(QueueTicket.id).where(QueueTicket.case_id == CaseFact.case_id).exists(),
+    where=CaseFact.ticket_count > 0,  # visits counted by the mart's refresh
     record_id=CaseFact.case_id,
     records=case_records,
 )
@@ -221,7 +217,7 @@ ANALYSIS = Analysis(
             "重复跑动办件数",
             TICKETED_CASES,
             on=CaseFact.received_at,
-            when=TICKETS_OF_CASE >= 2,
+            when=CaseFact.ticket_count >= 2,
             help="期内收件、关联两张及以上排队号的办件",
         ),
         Ratio("repeat_visit_rate", "重复跑动率", "repeat_visit_case_count", "ticketed_case_count"),

@@ -174,6 +174,7 @@ class QueueTicket(IdMixin, TimestampMixin, Base):
         Index(None, "hall_id", "taken_at"),
         Index(None, "window_id", "taken_at"),
         Index(None, "staff_id", "taken_at"),
+        Index(None, "updated_at"),  # a ticket linked to a case refreshes that case's row of the mart
     )
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))

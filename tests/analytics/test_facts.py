@@ -107,3 +107,18 @@ def test_incremental_refresh_picks_up_changes_and_a_calendar_change_rebuilds(ses
     session.commit()
     # 4 March is now a holiday: received 10:00 that day counts as the end of 3 March, like submission.
     assert fact(session, case.id).receipt_minutes == 0
+
+
+def test_a_ticket_linked_later_refreshes_its_case_visit_count(session):
+    case = b.case(session)
+    b.ticket(session, case_id=case.id)
+    session.commit()
+    refresh_case_facts(session)
+    session.commit()
+    assert fact(session, case.id).ticket_count == 1
+    # The queue machine links a second ticket to the case afterwards: the case row itself is untouched.
+    b.ticket(session, case_id=case.id)
+    session.commit()
+    assert refresh_case_facts(session).rows == 1
+    session.commit()
+    assert fact(session, case.id).ticket_count == 2
