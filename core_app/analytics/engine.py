@@ -19,9 +19,12 @@ divisor gives None ("—").
 """
 
 import enum
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy.orm import Session
@@ -50,6 +54,8 @@ from core_app.db.base import utcnow
 
 PERMISSION = "analytics:read"
 LEVEL_PERIODS_PER_STATEMENT = 48
+WORK_MEM = "64MB"  # per sort or hash of an analysis statement, on PostgreSQL
+CONCURRENT_STATEMENTS = 4  # statements of one request run at once (PostgreSQL)
 _OFFSET_HOURS = int(datetime(2000, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
 
 
@@ -131,9 +137,19 @@ class Context:
     principal: Principal | None
     now: datetime
 
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
     def conditions(self, source: Source) -> list[ColumnElement[bool]]:
         """The filters and the data scope as conditions on ``source``."""
         return _conditions(source, self.filters, self.principal)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` once per request: custom measures built on the same intermediate result share it."""
+        with self._lock:  # measures may run at once on several connections: the second one waits
+            if key not in self._shared:
+                self._shared[key] = make()
+            return self._shared[key]
 
 
 @dataclass(frozen=True, eq=False)
@@ -348,9 +364,18 @@ def _custom_frame(session: Session, custom: Custom, context: Context) -> pd.Data
 
 
 def compute(
-    session: Session, query: Query, principal: Principal | None = None, now: datetime | None = None
+    session: Session,
+    query: Query,
+    principal: Principal | None = None,
+    now: datetime | None = None,
+    *,
+    concurrent: bool = False,
 ) -> Result:
-    """Every measure of the analysis for each requested period, with 环比 and 同比."""
+    """Every measure of the analysis for each requested period, with 环比 and 同比.
+
+    ``concurrent`` runs the statements on separate PostgreSQL connections at once (they only read
+    committed data, so the caller must have committed); SQLite always runs them one after another.
+    """
     now = now or utcnow()
     analysis, by = query.analysis, list(query.by)
     requested = list(query.periods)
@@ -360,7 +385,7 @@ def compute(
     position = {p: i for i, p in enumerate(needed)}
     context = Context(needed, query.by, query.filters, principal, now)
 
-    parts: list[pd.DataFrame] = []
+    tasks: list[Callable[[Session], pd.DataFrame]] = []
     flows: dict[tuple[int, str], list[Flow]] = {}
     levels: dict[int, list[Level]] = {}
     for measure in analysis.measures:
@@ -369,9 +394,16 @@ def compute(
         elif isinstance(measure, Level):
             levels.setdefault(id(measure.source), []).append(measure)
         elif isinstance(measure, Custom):
-            parts.append(_custom_frame(session, measure, context))
-    parts += [_flow_frame(session, group, query, needed, principal) for group in flows.values()]
-    parts += [_level_frame(session, group, query, needed, principal, now) for group in levels.values()]
+            tasks.append(partial(_custom_frame, custom=measure, context=context))
+    tasks += [
+        partial(_flow_frame, flows=g, query=query, periods=needed, principal=principal)
+        for g in flows.values()
+    ]
+    tasks += [
+        partial(_level_frame, levels=g, query=query, periods=needed, principal=principal, now=now)
+        for g in levels.values()
+    ]
+    parts = _run_all(session, tasks, concurrent)
 
     base = _combine(parts, by)
     for measure in analysis.measures:
@@ -388,6 +420,27 @@ def compute(
     if analysis.finish is not None:
         frame = analysis.finish(frame)
     return Result(query=query, frame=frame, generated_at=now)
+
+
+def roomy_sorts(session: Session) -> None:
+    """Let this transaction sort and hash in memory (medians, distinct counts) instead of spilling to disk."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
+def _run_all(session: Session, tasks: list[Callable[[Session], pd.DataFrame]], concurrent: bool) -> list:
+    """Run each statement's task; on PostgreSQL, optionally several at once, each on its own connection."""
+    bind = session.get_bind()
+    if not concurrent or len(tasks) < 2 or bind.dialect.name != "postgresql":
+        return [task(session) for task in tasks]
+
+    def on_own_connection(task: Callable[[Session], pd.DataFrame]) -> pd.DataFrame:
+        with Session(bind) as own:
+            roomy_sorts(own)
+            return task(own)
+
+    with ThreadPoolExecutor(max_workers=min(len(tasks), CONCURRENT_STATEMENTS)) as pool:
+        return list(pool.map(on_own_connection, tasks))
 
 
 def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:

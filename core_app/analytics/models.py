@@ -27,6 +27,9 @@ class CaseFact(Base):
         Index(None, "completed_at"),
         Index(None, "due_at"),
         Index(None, "ended_at"),
+        Index(None, "returned_at"),
+        Index(None, "rejected_at"),
+        Index(None, "voided_at"),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)

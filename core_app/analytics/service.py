@@ -24,6 +24,7 @@ from core_app.analytics.engine import (
     listable,
     record_ids,
     record_source,
+    roomy_sorts,
 )
 from core_app.analytics.facts import refresh_case_facts
 from core_app.analytics.periods import Granularity, buckets, default_range
@@ -162,7 +163,8 @@ def run(session: Session, request: Request, principal: Principal | None) -> Resu
     refresh_case_facts(session)
     session.commit()
     query = to_query(request)
-    result = compute(session, query, principal, utcnow())
+    roomy_sorts(session)
+    result = compute(session, query, principal, utcnow(), concurrent=True)
     result.frame = with_names(session, result.frame, request.by)
     return result
 

@@ -578,7 +578,7 @@ def service_units(session: Session, context: Context) -> tuple[pd.DataFrame, lis
 
 def window_utilization(session: Session, context: Context) -> pd.DataFrame:
     """Σ busy minutes / Σ open minutes over the units of each key (None without open minutes)."""
-    frame, _unit = service_units(session, context)
+    frame, _unit = context.shared("windows.service_units", lambda: service_units(session, context))
     by = list(context.by)
     if frame.empty:
         return pd.DataFrame(columns=[*by, "period", "value"])
@@ -590,7 +590,7 @@ def window_utilization(session: Session, context: Context) -> pd.DataFrame:
 def window_heat(session: Session, context: Context) -> pd.DataFrame:
     """Tickets served per open hour of each unit / the median of its hall's units in the period; a key
     spanning several units gets their mean heat."""
-    frame, _unit = service_units(session, context)
+    frame, _unit = context.shared("windows.service_units", lambda: service_units(session, context))
     by = list(context.by)
     if frame.empty:
         return pd.DataFrame(columns=[*by, "period", "value"])

@@ -12,7 +12,6 @@ from alembic import op
 
 import core_app.db.base
 
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -283,6 +282,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_facts_department_id"), ["department_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_facts_due_at"), ["due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_facts_ended_at"), ["ended_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_facts_returned_at"), ["returned_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_facts_rejected_at"), ["rejected_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_facts_voided_at"), ["voided_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_case_facts_handler_staff_id"), ["handler_staff_id"], unique=False
         )
@@ -455,6 +457,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_facts_matter_id"))
         batch_op.drop_index(batch_op.f("ix_case_facts_handler_staff_id"))
         batch_op.drop_index(batch_op.f("ix_case_facts_ended_at"))
+        batch_op.drop_index(batch_op.f("ix_case_facts_returned_at"))
+        batch_op.drop_index(batch_op.f("ix_case_facts_rejected_at"))
+        batch_op.drop_index(batch_op.f("ix_case_facts_voided_at"))
         batch_op.drop_index(batch_op.f("ix_case_facts_due_at"))
         batch_op.drop_index(batch_op.f("ix_case_facts_department_id"))
         batch_op.drop_index(batch_op.f("ix_case_facts_completed_at"))
