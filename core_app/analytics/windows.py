@@ -403,8 +403,8 @@ def _keyed(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def median_handling_days(session: Session, context: Context) -> pd.DataFrame:
-    """Median of A over the cases completed in each period, per key: the middle row (or the mean of the
-    two middle rows) by ROW_NUMBER and COUNT over the partition, which both databases evaluate."""
+    """Median of A over the cases completed in each period, per key: PostgreSQL's percentile_cont; on SQLite
+    the middle row (or the mean of the two middle rows) by ROW_NUMBER and COUNT over the partition."""
     by = list(context.by)
     periods = periods_table(context.periods)
     keys = [HANDLED.dimensions[d].label(d) for d in by]
@@ -414,8 +414,15 @@ def median_handling_days(session: Session, context: Context) -> pd.DataFrame:
         .select_from(HANDLED.table)
         .join(periods, and_(completed >= periods.c.starts, completed < periods.c.ends))
         .where(_TIMED, *context.conditions(HANDLED))
-        .subquery("timed")
     )
+    if session.get_bind().dialect.name == "postgresql":  # its own ordered-set aggregate is far quicker
+        timed = timed.subquery("timed")
+        median = func.percentile_cont(0.5).within_group(timed.c.days).label("value")
+        statement = select(*(timed.c[d] for d in by), timed.c.period, median).group_by(
+            *(timed.c[d] for d in by), timed.c.period
+        )
+        return _median_frame(session, statement, by)
+    timed = timed.subquery("timed")
     partition = [*(timed.c[d] for d in by), timed.c.period]
     ranked = select(
         timed,
@@ -428,7 +435,11 @@ def median_handling_days(session: Session, context: Context) -> pd.DataFrame:
         .where(2 * ranked.c.rank >= ranked.c.size, 2 * ranked.c.rank <= ranked.c.size + 2)
         .group_by(*(ranked.c[d] for d in by), ranked.c.period)
     )
-    frame = pd.DataFrame(session.execute(middle).all(), columns=[*by, "period", "value"])
+    return _median_frame(session, middle, by)
+
+
+def _median_frame(session: Session, statement, by: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(session.execute(statement).all(), columns=[*by, "period", "value"])
     frame["value"] = pd.to_numeric(frame["value"]).astype(float)
     return _keyed(frame, by)
 
