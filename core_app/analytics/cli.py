@@ -1,5 +1,6 @@
 """``butler analytics``: refresh the case mart, show or export an analysis from the command line."""
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from core_app.analytics import export, service
 from core_app.analytics.facts import RefreshReport, refresh_case_facts
+from core_app.analytics.matters import take_matter_snapshot
+from core_app.config import LOCAL_TZ
 from core_app.db.session import get_engine
 
 EXIT_BAD_INPUT = 2
@@ -34,6 +37,40 @@ def refresh(
     report = refresh_mart(full=full)
     kind = "full rebuild" if report.full else "incremental"
     typer.echo(f"case facts: {report.rows:,} cases refreshed ({kind}) in {report.seconds:.1f} s")
+
+
+def snapshot_matters_on(days: list[date]) -> int:
+    """Copy the catalogue into matter_snapshots for each day; the matters copied per day."""
+    with Session(get_engine()) as session:
+        counts = [take_matter_snapshot(session, day) for day in days]
+        session.commit()
+    return counts[-1] if counts else 0
+
+
+def month_ends(before: date, months: int) -> list[date]:
+    """The last days of the ``months`` months before the one holding ``before``, oldest first."""
+    ends, first = [], before.replace(day=1)
+    for _ in range(months):
+        last = first - timedelta(days=1)
+        ends.append(last)
+        first = last.replace(day=1)
+    return ends[::-1]
+
+
+@analytics_app.command("snapshot-matters")
+def snapshot_matters(
+    on: Annotated[
+        str | None, typer.Option(help="The day the snapshot is dated, YYYY-MM-DD (default: today)")
+    ] = None,
+) -> None:
+    """Copy the matter catalogue as it is into matter_snapshots (较前次 of the matter analysis)."""
+    try:
+        day = date.fromisoformat(on) if on else datetime.now(LOCAL_TZ).date()
+    except ValueError:
+        typer.echo(f"error: on: {on!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    copied = snapshot_matters_on([day])
+    typer.echo(f"matter snapshot {day}: {copied:,} matters")
 
 
 @analytics_app.command("show")

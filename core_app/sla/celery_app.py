@@ -2,17 +2,22 @@
 
 Run ``celery -A core_app.sla.celery_app worker --beat`` (or beat and workers apart): beat queues
 ``butler.sla.tick`` and ``butler.notify.deliver`` every scheduler_interval_seconds on the RabbitMQ broker
-(settings.celery_broker_url); any worker runs them. Both are safe to run twice at once: the tick claims
-each timer step with a conditional update, delivery claims each outbox row.
+(settings.celery_broker_url), and the key-link warning scan and the analytics upkeep every minute; any worker
+runs them. All are safe to run twice at once: the tick claims each timer step with a conditional update,
+delivery claims each outbox row, the scan writes each warning and reminder once (unique keys), the mart
+refresh holds an advisory lock.
 """
 
 from celery import Celery
 
 from core_app.config import get_settings
-from core_app.sla.runner import run_delivery, run_tick
+from core_app.sla.runner import run_analytics, run_delivery, run_tick, run_warnings
 
 TICK_TASK = "butler.sla.tick"
 DELIVER_TASK = "butler.notify.deliver"
+WARNINGS_TASK = "butler.warnings.scan"
+ANALYTICS_TASK = "butler.analytics.upkeep"
+MINUTE = 60.0
 
 
 def make_celery() -> Celery:
@@ -30,6 +35,8 @@ def make_celery() -> Celery:
         beat_schedule={
             "sla-tick": {"task": TICK_TASK, "schedule": interval},
             "notify-deliver": {"task": DELIVER_TASK, "schedule": interval},
+            "warnings-scan": {"task": WARNINGS_TASK, "schedule": MINUTE},
+            "analytics-upkeep": {"task": ANALYTICS_TASK, "schedule": MINUTE},
         },
     )
     return app
@@ -48,3 +55,15 @@ def sla_tick() -> int:
 def notify_deliver() -> int:
     """Deliver due outbox messages; return how many."""
     return run_delivery()
+
+
+@celery_app.task(name=WARNINGS_TASK)
+def warnings_scan() -> int:
+    """Scan for key-link warnings and send the reminders due; return how many."""
+    return run_warnings()
+
+
+@celery_app.task(name=ANALYTICS_TASK)
+def analytics_upkeep() -> int:
+    """Refresh the case mart and take the day's catalogue snapshot; return the cases refreshed."""
+    return run_analytics()

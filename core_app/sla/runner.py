@@ -62,6 +62,7 @@ def run_delivery(sessions: SessionFactory | None = None, now: datetime | None = 
 
 WARNING_SCAN_EVERY = timedelta(seconds=60)
 _last_warning_scan: datetime | None = None
+_last_analytics_run: datetime | None = None
 
 
 def run_warnings(sessions: SessionFactory | None = None, now: datetime | None = None) -> int:
@@ -85,12 +86,32 @@ def run_warnings(sessions: SessionFactory | None = None, now: datetime | None = 
     return report.reminders
 
 
+def run_analytics(sessions: SessionFactory | None = None, now: datetime | None = None) -> int:
+    """Analytics upkeep (core_app.analytics.jobs) in its own session, at most once a minute: the case mart
+    refreshed, a catalogue snapshot a day; the cases refreshed, or 0 when skipped or after a failure."""
+    global _last_analytics_run
+    now = now or utcnow()
+    if _last_analytics_run is not None and timedelta(0) <= now - _last_analytics_run < WARNING_SCAN_EVERY:
+        return 0
+    from core_app.analytics.jobs import upkeep
+
+    try:
+        with (sessions or default_sessions())() as session:
+            refreshed, _copied = upkeep(session, now)
+    except Exception:
+        log.exception("analytics upkeep failed")
+        return 0
+    _last_analytics_run = now
+    return refreshed
+
+
 def run_once(sessions: SessionFactory | None = None, now: datetime | None = None) -> tuple[int, int]:
     """Tick the SLA timers, scan for key-link warnings, then deliver what is due:
     (steps fired, messages delivered)."""
     sessions = sessions or default_sessions()
     fired = run_tick(sessions, now)
     run_warnings(sessions, now)
+    run_analytics(sessions, now)
     return fired, run_delivery(sessions, now)
 
 
