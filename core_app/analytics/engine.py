@@ -455,14 +455,19 @@ def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
 
 
 def _numeric_keys(part: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Id keys as nullable integers in every part, so that parts merge (an all-None column is object)."""
-    part = part.copy()
-    for name in by:
-        numbers = pd.to_numeric(part[name], errors="coerce")
-        if numbers.notna().sum() == part[name].notna().sum():  # ids (or nothing at all), not codes
-            part[name] = numbers.astype("Int64")
+    """A part ready to merge: id keys as nullable integers (an all-None key column is object), period int."""
+    part = _id_keys(part.copy(), by)
     part["period"] = part["period"].astype("int64")
     return part
+
+
+def _id_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Key columns holding ids (or nothing at all), not codes, as nullable integers, in place."""
+    for name in by:
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        if numbers.notna().sum() == frame[name].notna().sum():
+            frame[name] = numbers.astype("Int64")
+    return frame
 
 
 def _fill_counts(base: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
@@ -526,7 +531,7 @@ def _with_changes(base, analysis, by, requested, previous, last_year, position) 
     for measure in analysis.measures:
         name = measure.name
         columns += [name, f"{name}_pop", f"{name}_yoy"] if analysis.compare else [name]
-    return pd.DataFrame(rows, columns=columns)
+    return _id_keys(pd.DataFrame(rows, columns=columns), by)
 
 
 def _missing(value: Any) -> bool:

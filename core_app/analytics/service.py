@@ -61,6 +61,10 @@ class Request:
         return self.by == (RECORDS,)
 
 
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
 def find_analysis(name: str) -> Analysis:
     try:
         return analyses()[name]
@@ -78,11 +82,11 @@ def parse_request(
     by: str | None,
     filters: Mapping[str, str],
     indicator: str | None = None,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> Request:
     """Check every parameter against the analysis; raise AnalyticsInputError naming the first bad one."""
     grain = _granularity(granularity)
-    first, last = _range(start, end, today or datetime.now(LOCAL_TZ).date())
+    first, last = _range(start, end, as_of or today())
     dimensions = tuple(d for d in (by or "").split(",") if d.strip())
     dimensions = tuple(d.strip() for d in dimensions)
     if dimensions == (RECORDS,):

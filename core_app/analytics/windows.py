@@ -680,6 +680,7 @@ ANALYSIS = Analysis(
     ),
     dimensions=("department", "hall", "window", "staff"),
     drill=("department", "hall", "window", "staff"),
+    finish=with_heat_labels,  # 冷热度 as the screen shows it: hot, normal, cold
 )
 
 # ---------------------------------------------------------------- staff–window–post binding (人事岗)

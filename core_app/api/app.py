@@ -10,6 +10,7 @@ from core_app.access import routes as access_routes
 from core_app.admin import matter_routes as admin_matter_routes
 from core_app.admin import org_routes as admin_org_routes
 from core_app.admin import user_routes as admin_user_routes
+from core_app.analytics import ranking_routes as analytics_ranking_routes
 from core_app.analytics import routes as analytics_routes
 from core_app.api import health
 from core_app.api.docs import install_offline_docs
@@ -64,6 +65,7 @@ DOMAIN_ROUTERS = (
     emotion_routes.router,
     emotion_lexicon_routes.router,
     trends_routes.router,
+    analytics_ranking_routes.router,
     analytics_routes.router,
 )
 
