@@ -200,7 +200,7 @@ TICKETS_TAKEN = Source(
 ANALYSIS = Analysis(
     name="objects",
     title="服务对象分析",
-    section="§4.7",
+    section="3.2.2.7",
     measures=(
         Flow("received_count", "收件数", CASE_FACTS, on=CaseFact.received_at),
         Custom(

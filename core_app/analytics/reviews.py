@@ -179,7 +179,7 @@ LEVEL_COUNTS = tuple(
 ANALYSIS = Analysis(
     name="reviews",
     title="好差评数据分析",
-    section="§4.4",
+    section="3.2.2.4",
     measures=(
         Flow(
             "case_count",
