@@ -31,12 +31,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    Date,
     FromClause,
     Select,
     and_,
     case,
-    cast,
     func,
     literal,
     or_,
@@ -49,14 +47,13 @@ from sqlalchemy.orm import Session
 from core_app.access.principal import Principal
 from core_app.access.scope import ScopeRule
 from core_app.analytics.periods import Period
-from core_app.config import LOCAL_TZ
 from core_app.db.base import utcnow
+from core_app.db.sqltime import local_day
 
 PERMISSION = "analytics:read"
 LEVEL_PERIODS_PER_STATEMENT = 48
 WORK_MEM = "64MB"  # per sort or hash of an analysis statement, on PostgreSQL
 CONCURRENT_STATEMENTS = 4  # statements of one request run at once (PostgreSQL)
-_OFFSET_HOURS = int(datetime(2000, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
 
 
 class Unit(enum.StrEnum):
@@ -240,13 +237,6 @@ class Result:
 # ---------------------------------------------------------------- SQL helpers
 
 
-def local_day(column: ColumnElement, dialect: str) -> ColumnElement:
-    """The local (Asia/Shanghai) calendar date of a timestamp column."""
-    if dialect == "sqlite":
-        return func.date(column, f"{_OFFSET_HOURS:+d} hours")  # TZDateTime keeps UTC text on SQLite
-    return cast(func.timezone(literal(str(LOCAL_TZ)), column), Date)
-
-
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -308,6 +298,16 @@ def _flow_frame(
     if daily.empty:
         return pd.DataFrame(columns=[*query.by, "period", *(f.name for f in flows)])
     daily["day"] = pd.to_datetime(daily["day"].map(_as_date))
+    return sum_into_periods(daily, list(query.by), [f.name for f in flows], periods)
+
+
+def sum_into_periods(
+    daily: pd.DataFrame, keys: list[str], columns: list[str], periods: Sequence[Period]
+) -> pd.DataFrame:
+    """Day rows (a ``day`` column of timestamps) summed into each period per key: ``*keys, period, *columns``.
+
+    Periods may overlap (a custom range's previous period and last year's), so each is summed on its own.
+    """
     parts = []
     for index, period in enumerate(periods):
         inside = daily[
@@ -316,13 +316,14 @@ def _flow_frame(
         if inside.empty:
             continue
         summed = (
-            inside.groupby(list(query.by), dropna=False)[[f.name for f in flows]].sum().reset_index()
-            if query.by
-            else inside[[f.name for f in flows]].sum().to_frame().T
+            inside.groupby(keys, dropna=False)[columns].sum().reset_index()
+            if keys
+            else inside[columns].sum().to_frame().T
         )
         summed["period"] = index
         parts.append(summed)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*query.by, "period"])
+    ordered = [*keys, "period", *columns]
+    return pd.concat(parts, ignore_index=True)[ordered] if parts else pd.DataFrame(columns=ordered)
 
 
 def _level_frame(

@@ -25,22 +25,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     and_,
     case,
-    cast,
     column,
-    extract,
     func,
     or_,
     select,
     values,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Principal
@@ -63,14 +58,15 @@ from core_app.analytics.engine import (
     Source,
     Unit,
     in_ranges,
-    local_day,
     merged_ranges,
+    sum_into_periods,
 )
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Granularity, Period
 from core_app.analytics.sources import CASE_SCOPE, case_records
 from core_app.cases.models import Case, Channel, QueueTicket, Review, SourceSystem, TicketStatus
 from core_app.db.base import TZDateTime
+from core_app.db.sqltime import clock_minutes, local_day, minutes_between
 from core_app.org.calendar import WorkCalendar, parse_intervals
 from core_app.org.models import Department, Hall, HallZone, Staff, StaffPost, Window, WindowStatus
 from core_app.privacy.masking import mask_name, masking_enabled
@@ -78,30 +74,6 @@ from core_app.privacy.masking import mask_name, masking_enabled
 BUSY_MINUTES_PER_HOUR = 48  # staffing target: a window serving 48 of 60 minutes (80 %) is fully loaded
 HOT_HEAT = 1.5  # served per open hour above 1.5 x the hall median: hot (热)
 COLD_HEAT = 0.5  # below half the hall median: cold (冷)
-
-# ---------------------------------------------------------------- clock minutes in SQL
-
-
-def minutes_between(a: ColumnElement, b: ColumnElement, dialect: str) -> ColumnElement[float]:
-    """Clock minutes from timestamp ``a`` to ``b`` in the dialect's own arithmetic (fractions kept)."""
-    if dialect == "sqlite":
-        return (func.julianday(b) - func.julianday(a)) * 1440.0
-    return cast(extract("epoch", b - a), Float) / 60.0
-
-
-class clock_minutes(FunctionElement):  # noqa: N801 - used like an SQL function
-    """``minutes_between`` decided when the statement is compiled, so that declarations need no dialect."""
-
-    type = Float()
-    name = "clock_minutes"
-    inherit_cache = True
-
-
-@compiles(clock_minutes)
-def _compile_clock_minutes(element: clock_minutes, compiler, **kw) -> str:
-    a, b = list(element.clauses)
-    return compiler.process(minutes_between(a, b, compiler.dialect.name), **kw)
-
 
 # ---------------------------------------------------------------- data scope of the mart and of windows
 
@@ -500,21 +472,6 @@ def _daily_service(session: Session, context: Context, unit: list[str]) -> pd.Da
     return frame
 
 
-def _per_period(daily: pd.DataFrame, unit: list[str], periods: Sequence[Period]) -> pd.DataFrame:
-    parts = []
-    for index, period in enumerate(periods):
-        inside = daily[
-            (daily["day"] >= pd.Timestamp(period.start)) & (daily["day"] < pd.Timestamp(period.end))
-        ]
-        if inside.empty:
-            continue
-        summed = inside.groupby(unit, dropna=False)[["busy", "served"]].sum().reset_index()
-        summed["period"] = index
-        parts.append(summed)
-    columns = [*unit, "period", "busy", "served"]
-    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
-
-
 def _idle_windows(session: Session, context: Context, unit: list[str]) -> pd.DataFrame:
     """Windows in view that are not closed, each in every period with nothing served: an idle window
     counts its open minutes (utilisation 0) and is coldest in its hall."""
@@ -567,7 +524,10 @@ def service_units(session: Session, context: Context) -> tuple[pd.DataFrame, lis
     frame = pd.concat(
         [
             f
-            for f in (_per_period(daily, unit, context.periods), _idle_windows(session, context, unit))
+            for f in (
+                sum_into_periods(daily, unit, ["busy", "served"], context.periods),
+                _idle_windows(session, context, unit),
+            )
             if not f.empty
         ]
         or [pd.DataFrame(columns=[*unit, "period", "busy", "served"])],

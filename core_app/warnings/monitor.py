@@ -49,6 +49,7 @@ from core_app.access.models import Role, ScopeKind, User, UserRole
 from core_app.access.scope import department_subtree
 from core_app.cases.models import Case, CaseStatus, CaseStep, Review
 from core_app.config import LOCAL_TZ
+from core_app.db.sqltime import clock_minutes
 from core_app.notify.models import Channel
 from core_app.notify.outbox import ding_recipient, enqueue, notify_department, per_recipient_key
 from core_app.org.calendar import WorkCalendar, parse_intervals
@@ -566,13 +567,6 @@ def detect_special_steps(state: Scan) -> None:
             _open(state, rule, target, value, threshold=limit)
 
 
-def duration_minutes(session: Session, start: ColumnElement, end: ColumnElement) -> ColumnElement[float]:
-    """end - start in natural minutes, in SQL (julianday on SQLite, epoch on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 60.0
-    return (func.julianday(end) - func.julianday(start)) * 1440.0
-
-
 def special_step_p90(
     session: Session, now: datetime, pairs: set[tuple[int, Any]]
 ) -> dict[tuple[int, Any], float]:
@@ -583,7 +577,7 @@ def special_step_p90(
     """
     if not pairs:
         return {}
-    minutes = duration_minutes(session, CaseStep.started_at, CaseStep.ended_at)
+    minutes = clock_minutes(CaseStep.started_at, CaseStep.ended_at)
     partition = (Case.matter_id, CaseStep.step_type)
     ranked = (
         select(
