@@ -31,6 +31,7 @@ demo: $(STAMP)
 	@echo ""
 	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
 	@echo "  API docs http://$(HOST):$(API_PORT)/docs"
+	@echo "  analyses http://$(HOST):$(API_PORT)/api/v1/analytics  (e.g. as the demo user leader)"
 	@echo "  health   http://$(HOST):$(API_PORT)/health"
 	@echo ""
 	$(BIN)/butler serve --host $(HOST) --port $(API_PORT)
