@@ -256,8 +256,10 @@ def _in_subprocess(url: str, reps: int) -> dict:
         f"import json, sys; sys.path.insert(0, {here!r}); import bench_analytics as b; "
         f"r = b.measure_database({url!r}, {reps}); print('RESULT' + json.dumps(r, default=float))"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     sys.stderr.write(done.stderr[-4000:])
+    if done.returncode != 0:
+        raise SystemExit(f"measuring {url} failed (exit {done.returncode})")
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT"))
     return json.loads(line[len("RESULT") :])
 

@@ -114,7 +114,12 @@ def test_celery_tasks_are_registered_with_a_beat_schedule(engine, session) -> No
     from core_app.sla import celery_app
 
     app = celery_app.celery_app
-    tasks = {celery_app.TICK_TASK, celery_app.DELIVER_TASK, celery_app.WARNINGS_TASK, celery_app.ANALYTICS_TASK}
+    tasks = {
+        celery_app.TICK_TASK,
+        celery_app.DELIVER_TASK,
+        celery_app.WARNINGS_TASK,
+        celery_app.ANALYTICS_TASK,
+    }
     assert tasks <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} == tasks
     _overdue_timer(session)
