@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core_app.access.principal import Principal
 from core_app.analytics.engine import Analysis, Context, Flow, Level, Ratio, Sum, Unit
-from core_app.analytics.models import CaseFact
+from core_app.analytics.models import LATE_OR_OPEN, CaseFact
 from core_app.analytics.periods import Period
 from core_app.analytics.sources import CASE_FACTS
 from core_app.api.problems import InvalidParameterError
@@ -60,7 +60,12 @@ MEASURES = (
         "overdue_completed", "超期办结数", when=F.completed_at > F.due_at, help="本期办结、办结时已超期"
     ),
     Level(
-        "overdue_open", "超期未办结数", CASE_FACTS, holds=_open_and_overdue, help="期末仍未办结且已过到期时间"
+        "overdue_open",
+        "超期未办结数",
+        CASE_FACTS,
+        holds=_open_and_overdue,
+        among=lambda _earliest, latest: and_(LATE_OR_OPEN, F.due_at < latest),
+        help="期末仍未办结且已过到期时间",
     ),
     Sum("overdue_count", "超期件", ("overdue_completed", "overdue_open"), appraisal=True),
     _completed(

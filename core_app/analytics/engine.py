@@ -107,6 +107,8 @@ class Level:
     label: str
     source: Source
     holds: Callable[[datetime], ColumnElement[bool]]  # true for the rows counted at this instant
+    # Rows that may hold at some instant in [earliest, latest] (implied by ``holds``): an index can find them.
+    among: Callable[[datetime, datetime], ColumnElement[bool]] | None = None
     unit: Unit = Unit.COUNT
     appraisal: bool = False
     help: str = ""
@@ -343,7 +345,7 @@ def _level_frame(
         statement = (
             select(*keys, *columns)
             .select_from(source.table)
-            .where(*_conditions(source, query.filters, principal))
+            .where(*_conditions(source, query.filters, principal), *_among(levels, chunk, now))
             .group_by(*[source.dimensions[d] for d in query.by])
         )
         wide = pd.DataFrame(session.execute(statement).all(), columns=[*query.by, *(c.name for c in columns)])
@@ -357,6 +359,16 @@ def _level_frame(
     ).reset_index()
     wide.columns.name = None
     return wide
+
+
+def _among(
+    levels: list[Level], periods: list[tuple[int, Period]], now: datetime
+) -> list[ColumnElement[bool]]:
+    """The rows any of these levels can count at the periods' ends: the union of their ``among``, or all."""
+    if any(level.among is None for level in levels):
+        return []
+    ends = [min(period.end_instant, now) for _, period in periods]
+    return [or_(*(level.among(min(ends), max(ends)) for level in levels))]
 
 
 def _custom_frame(session: Session, custom: Custom, context: Context) -> pd.DataFrame:
@@ -585,7 +597,9 @@ def record_ids(
         .where(*_conditions(source, query.filters, principal))
     )
     if isinstance(measure, Level):
-        return statement.where(measure.holds(min(last.end_instant, now)))
+        return statement.where(
+            *_among([measure], [(0, last)], now), measure.holds(min(last.end_instant, now))
+        )
     statement = statement.where(measure.on >= first.start_instant, measure.on < last.end_instant)
     return statement if measure.when is None else statement.where(measure.when)
 

@@ -286,6 +286,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_facts_rejected_at"), ["rejected_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_facts_voided_at"), ["voided_at"], unique=False)
         batch_op.create_index(
+            "ix_case_facts_late_due_at",
+            ["due_at"],
+            unique=False,
+            postgresql_where=sa.text("ended_at IS NULL OR ended_at > due_at"),
+            sqlite_where=sa.text("ended_at IS NULL OR ended_at > due_at"),
+        )
+        batch_op.create_index(
             batch_op.f("ix_case_facts_handler_staff_id"), ["handler_staff_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_case_facts_matter_id"), ["matter_id"], unique=False)
@@ -460,6 +467,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_facts_returned_at"))
         batch_op.drop_index(batch_op.f("ix_case_facts_rejected_at"))
         batch_op.drop_index(batch_op.f("ix_case_facts_voided_at"))
+        batch_op.drop_index("ix_case_facts_late_due_at")
         batch_op.drop_index(batch_op.f("ix_case_facts_due_at"))
         batch_op.drop_index(batch_op.f("ix_case_facts_department_id"))
         batch_op.drop_index(batch_op.f("ix_case_facts_completed_at"))
