@@ -24,11 +24,11 @@ from core_app.access.scope import ScopeRule, in_department, own_records, region_
 from core_app.access.scopes import TICKETS
 from core_app.analytics.engine import Analysis, Context, Custom, Flow, Ratio, Source, Unit
 from core_app.analytics.models import CaseFact
-from core_app.analytics.sources import CASE_DIMENSIONS, CASE_FACTS, CASE_SCOPE, case_records
+from core_app.analytics.sources import CASE_DIMENSIONS, CASE_FACTS, CASE_SCOPE, case_records, ticket_records
 from core_app.cases.models import ApplicantType, Case, Consultation, QueueTicket
 from core_app.db.base import TZDateTime
 from core_app.matters.models import Matter
-from core_app.org.models import Hall, Window
+from core_app.org.models import Window
 from core_app.people.models import Citizen, Enterprise
 
 PERIODS_PER_STATEMENT = 200  # SQLite allows 500 terms in one UNION ALL
@@ -156,27 +156,6 @@ CONSULTATIONS = Source(
 # ---------------------------------------------------------------- queue tickets
 
 
-def _ticket_rows(session: Session, ids: Select) -> list[dict[str, Any]]:
-    statement = (
-        select(
-            QueueTicket.id,
-            Hall.name,
-            QueueTicket.ticket_no,
-            QueueTicket.queue_group,
-            QueueTicket.taken_at,
-            QueueTicket.called_at,
-            QueueTicket.status,
-            Case.case_no,
-        )
-        .join(Hall, Hall.id == QueueTicket.hall_id)
-        .outerjoin(Case, Case.id == QueueTicket.case_id)
-        .where(QueueTicket.id.in_(ids))
-        .order_by(QueueTicket.taken_at.desc(), QueueTicket.id.desc())
-    )
-    keys = ("ticket_id", "hall", "ticket_no", "queue_group", "taken_at", "called_at", "status", "case_no")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(statement)]
-
-
 TICKETS_TAKEN = Source(
     name="queue_tickets",
     table=QueueTicket.__table__.outerjoin(Case.__table__, Case.id == QueueTicket.case_id).outerjoin(
@@ -192,7 +171,7 @@ TICKETS_TAKEN = Source(
     },
     scope=TICKETS,
     record_id=QueueTicket.id,
-    records=_ticket_rows,
+    records=ticket_records,
 )
 
 # ---------------------------------------------------------------- the analysis

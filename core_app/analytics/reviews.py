@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from core_app.access.models import ScopeKind
 from core_app.access.principal import Principal
@@ -29,11 +29,9 @@ from core_app.analytics.dimensions import REVIEW_LEVEL_LABELS, dimension
 from core_app.analytics.engine import Analysis, Flow, Query, Ratio, Source, compute
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Period
-from core_app.analytics.sources import CASE_FACTS
+from core_app.analytics.sources import CASE_FACTS, review_records
 from core_app.cases.models import Case, Rectification, Review, ReviewAppeal, ReviewRound
-from core_app.matters.models import Matter
-from core_app.org.models import Department, Staff
-from core_app.privacy.masking import mask_name
+from core_app.org.models import Department
 
 RANKED_BY = ("department", "matter")
 MIN_RANKED_REVIEWS = 30
@@ -41,38 +39,6 @@ GOOD_LEVEL = 3  # 基本满意 and above is a good review
 BAD_LEVEL = 2  # 不满意 and below is a bad one
 
 # ---------------------------------------------------------------- drill-down rows
-
-
-def _review_rows(session: Session, ids: Select) -> list[dict[str, Any]]:
-    """The reviews behind a number (the comment is left out: free text may name people)."""
-    staff = aliased(Staff)
-    statement = (
-        select(
-            Review.id,
-            Case.case_no,
-            Matter.name,
-            Department.name,
-            staff.name,
-            Review.level,
-            Review.round,
-            Review.is_active,
-            Review.is_valid,
-            Review.reviewed_at,
-        )
-        .join(Case, Case.id == Review.case_id)
-        .join(Matter, Matter.id == Review.matter_id)
-        .join(Department, Department.id == Review.department_id)
-        .outerjoin(staff, staff.id == Review.staff_id)
-        .where(Review.id.in_(ids))
-        .order_by(Review.reviewed_at.desc(), Review.id.desc())
-    )
-    keys = ("review_id", "case_no", "matter", "department", "staff", "level", "round", "is_active")
-    rows = [
-        dict(zip((*keys, "is_valid", "reviewed_at"), row, strict=True)) for row in session.execute(statement)
-    ]
-    for row in rows:
-        row["staff"] = mask_name(row["staff"]) if row["staff"] else None  # personal data (DOMAIN §9)
-    return rows
 
 
 def _appeal_rows(session: Session, ids: Select) -> list[dict[str, Any]]:
@@ -132,7 +98,7 @@ REVIEW_SOURCE = Source(
     dimensions=REVIEW_DIMENSIONS,
     scope=REVIEWS,
     record_id=Review.id,
-    records=_review_rows,
+    records=review_records,
 )
 
 # The reviews' own scope rule applies to the joined review row: an appeal is seen by whoever sees its review.

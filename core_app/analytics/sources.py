@@ -9,9 +9,9 @@ from core_app.access.models import ScopeKind
 from core_app.access.scope import ScopeRule, equals_scope_id, in_department, in_region
 from core_app.analytics.engine import Source
 from core_app.analytics.models import CaseFact
-from core_app.cases.models import Case
+from core_app.cases.models import Case, QueueTicket, Review
 from core_app.matters.models import Matter
-from core_app.org.models import Department, Staff
+from core_app.org.models import Department, Hall, Staff, Window
 from core_app.privacy.masking import mask_name
 
 CASE_SCOPE = ScopeRule(
@@ -100,3 +100,92 @@ CASE_FACTS = Source(
     record_id=CaseFact.case_id,
     records=case_records,
 )
+
+
+def review_records(session: Session, ids: Select) -> list[dict[str, Any]]:
+    """The reviews behind a number, with their case and its window (the comment is left out: free text may
+    name people; staff names masked)."""
+    staff, case_ = aliased(Staff), aliased(Case)
+    keys = (
+        "review_id",
+        "case_no",
+        "window_id",
+        "matter",
+        "department",
+        "staff",
+        "level",
+        "round",
+        "is_active",
+        "is_valid",
+        "reviewed_at",
+    )
+    statement = (
+        select(
+            Review.id,
+            case_.case_no,
+            case_.window_id,
+            Matter.name,
+            Department.name,
+            staff.name,
+            Review.level,
+            Review.round,
+            Review.is_active,
+            Review.is_valid,
+            Review.reviewed_at,
+        )
+        .join(case_, case_.id == Review.case_id)
+        .join(Matter, Matter.id == Review.matter_id)
+        .join(Department, Department.id == Review.department_id)
+        .outerjoin(staff, staff.id == Review.staff_id)
+        .where(Review.id.in_(ids))
+        .order_by(Review.reviewed_at.desc(), Review.id.desc())
+    )
+    return _masked_staff([dict(zip(keys, row, strict=True)) for row in session.execute(statement)])
+
+
+def ticket_records(session: Session, ids: Select) -> list[dict[str, Any]]:
+    """The queue tickets behind a number: their hall, window, staff (masked), stamps and case."""
+    staff, window, case_ = aliased(Staff), aliased(Window), aliased(Case)
+    keys = (
+        "ticket_id",
+        "hall",
+        "ticket_no",
+        "queue_group",
+        "window_no",
+        "staff",
+        "status",
+        "taken_at",
+        "called_at",
+        "service_started_at",
+        "service_ended_at",
+        "case_no",
+    )
+    statement = (
+        select(
+            QueueTicket.id,
+            Hall.name,
+            QueueTicket.ticket_no,
+            QueueTicket.queue_group,
+            window.window_no,
+            staff.name,
+            QueueTicket.status,
+            QueueTicket.taken_at,
+            QueueTicket.called_at,
+            QueueTicket.service_started_at,
+            QueueTicket.service_ended_at,
+            case_.case_no,
+        )
+        .join(Hall, Hall.id == QueueTicket.hall_id)
+        .outerjoin(window, window.id == QueueTicket.window_id)
+        .outerjoin(staff, staff.id == QueueTicket.staff_id)
+        .outerjoin(case_, case_.id == QueueTicket.case_id)
+        .where(QueueTicket.id.in_(ids))
+        .order_by(QueueTicket.taken_at.desc(), QueueTicket.id.desc())
+    )
+    return _masked_staff([dict(zip(keys, row, strict=True)) for row in session.execute(statement)])
+
+
+def _masked_staff(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        row["staff"] = mask_name(row["staff"]) if row["staff"] else None  # personal data (DOMAIN §9)
+    return rows

@@ -26,7 +26,6 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Select,
     and_,
     case,
     column,
@@ -63,7 +62,7 @@ from core_app.analytics.engine import (
 )
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Granularity, Period
-from core_app.analytics.sources import CASE_SCOPE, case_records
+from core_app.analytics.sources import CASE_SCOPE, case_records, review_records, ticket_records
 from core_app.cases.models import Case, Channel, QueueTicket, Review, SourceSystem, TicketStatus
 from core_app.db.base import TZDateTime
 from core_app.db.sqltime import clock_minutes, local_day, minutes_between
@@ -104,74 +103,6 @@ POSTS = ScopeRule(
 )
 
 # ---------------------------------------------------------------- records behind a number
-
-
-def review_records(session: Session, ids: Select) -> list[dict[str, Any]]:
-    """The reviews behind a number, with the window of their case (comment left out: free text)."""
-    staff, case_ = aliased(Staff), aliased(Case)
-    keys = ("review_id", "case_no", "window_id", "staff", "level", "round", "is_valid", "reviewed_at")
-    statement = (
-        select(
-            Review.id,
-            case_.case_no,
-            case_.window_id,
-            staff.name,
-            Review.level,
-            Review.round,
-            Review.is_valid,
-            Review.reviewed_at,
-        )
-        .join(case_, case_.id == Review.case_id)
-        .outerjoin(staff, staff.id == Review.staff_id)
-        .where(Review.id.in_(ids))
-        .order_by(Review.reviewed_at.desc(), Review.id.desc())
-    )
-    rows = [dict(zip(keys, row, strict=True)) for row in session.execute(statement)]
-    for row in rows:
-        row["staff"] = mask_name(row["staff"]) if row["staff"] else None  # personal data (DOMAIN §9)
-    return rows
-
-
-def ticket_records(session: Session, ids: Select) -> list[dict[str, Any]]:
-    """The queue tickets behind a number: their stamps, window, staff (masked) and case."""
-    staff, window, case_ = aliased(Staff), aliased(Window), aliased(Case)
-    keys = (
-        "ticket_id",
-        "ticket_no",
-        "queue_group",
-        "window_no",
-        "staff",
-        "status",
-        "taken_at",
-        "called_at",
-        "service_started_at",
-        "service_ended_at",
-        "case_no",
-    )
-    statement = (
-        select(
-            QueueTicket.id,
-            QueueTicket.ticket_no,
-            QueueTicket.queue_group,
-            window.window_no,
-            staff.name,
-            QueueTicket.status,
-            QueueTicket.taken_at,
-            QueueTicket.called_at,
-            QueueTicket.service_started_at,
-            QueueTicket.service_ended_at,
-            case_.case_no,
-        )
-        .outerjoin(window, window.id == QueueTicket.window_id)
-        .outerjoin(staff, staff.id == QueueTicket.staff_id)
-        .outerjoin(case_, case_.id == QueueTicket.case_id)
-        .where(QueueTicket.id.in_(ids))
-        .order_by(QueueTicket.taken_at.desc(), QueueTicket.id.desc())
-    )
-    rows = [dict(zip(keys, row, strict=True)) for row in session.execute(statement)]
-    for row in rows:
-        row["staff"] = mask_name(row["staff"]) if row["staff"] else None
-    return rows
 
 
 # ---------------------------------------------------------------- sources
