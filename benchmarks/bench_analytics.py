@@ -40,7 +40,7 @@ NOTES = """## Notes and limits
   own connections; the machine has 2 cores, so a request with seven statements (windows) cannot be fast.
 - Within the target: every month-level call (total, by the first drill dimension, one level further down,
   JSON or CSV) of cases, channels, matters, objects, reviews and towns; every listing of the records behind
-  a number (20-140 ms, all analyses); every call of towns; the matters analysis but for the day-by-day month.
+  a number (15-75 ms, all analyses); every call of towns; the matters analysis but for the day-by-day month.
 - Above it (23 of 63 calls): quarters and 12-month series of cases, channels, keylinks, objects and reviews
   (0.5-1.9 s: they read up to all 1M rows, and again for 同比); day-by-day months of cases (508 ms),
   matters, objects and keylinks; keylinks at month level (0.6-0.8 s: seven timestamps to count by, each its
