@@ -20,7 +20,7 @@ divisor gives None ("—").
 
 import enum
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,22 +32,25 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Select,
     and_,
     case,
+    column,
     func,
     literal,
     or_,
     select,
     text,
     union,
+    values,
 )
 from sqlalchemy.orm import Session
 
 from core_app.access.principal import Principal
 from core_app.access.scope import ScopeRule
 from core_app.analytics.periods import Period
-from core_app.db.base import utcnow
+from core_app.db.base import TZDateTime, utcnow
 from core_app.db.sqltime import local_day
 
 PERMISSION = "analytics:read"
@@ -266,6 +269,16 @@ def merged_ranges(periods: Sequence[Period]) -> list[tuple[datetime, datetime]]:
     ]
 
 
+def periods_table(indexed: Iterable[tuple[int, Period]], name: str = "periods"):
+    """Periods as rows (period index, start instant, end instant), a VALUES CTE: records join every period
+    their stamp falls in, even where periods overlap (a long custom range and last year's)."""
+    rows = [(index, p.start_instant, p.end_instant) for index, p in indexed]
+    table = values(
+        column("period", Integer), column("starts", TZDateTime()), column("ends", TZDateTime()), name=name
+    ).data(rows)
+    return table.cte(name)
+
+
 def in_ranges(column: ColumnElement, ranges: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
     return or_(*(and_(column >= a, column < b) for a, b in ranges))
 
@@ -469,12 +482,12 @@ def _combine(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
 
 def _numeric_keys(part: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """A part ready to merge: id keys as nullable integers (an all-None key column is object), period int."""
-    part = _id_keys(part.copy(), by)
+    part = id_keys(part.copy(), by)
     part["period"] = part["period"].astype("int64")
     return part
 
 
-def _id_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+def id_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Key columns holding ids (or nothing at all), not codes, as nullable integers, in place."""
     for name in by:
         numbers = pd.to_numeric(frame[name], errors="coerce")
@@ -544,7 +557,7 @@ def _with_changes(base, analysis, by, requested, previous, last_year, position) 
     for measure in analysis.measures:
         name = measure.name
         columns += [name, f"{name}_pop", f"{name}_yoy"] if analysis.compare else [name]
-    return _id_keys(pd.DataFrame(rows, columns=columns), by)
+    return id_keys(pd.DataFrame(rows, columns=columns), by)
 
 
 def _missing(value: Any) -> bool:

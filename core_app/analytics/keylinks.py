@@ -133,10 +133,8 @@ def _overdue_disposal(session: Session, context: Context) -> pd.DataFrame:
             .group_by(*keys)
         )
         rows = session.execute(statement).all()
-        if rows:  # an empty frame's object columns would not merge with the others' numeric keys
+        if rows:
             frame = pd.DataFrame(rows, columns=[*context.by, "value"])
-            for name in context.by:  # ids; a column of only None would be object and not merge
-                frame[name] = pd.to_numeric(frame[name])
             frame["period"] = index
             frames.append(frame)
     return (

@@ -16,38 +16,23 @@ case's, else ``citizen`` when a citizen took it. Portraits, associations and pus
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from core_app.access.models import ScopeKind
 from core_app.access.scope import ScopeRule, in_department, own_records, region_subtree
 from core_app.access.scopes import TICKETS
-from core_app.analytics.engine import Analysis, Context, Custom, Flow, Ratio, Source, Unit
+from core_app.analytics.engine import Analysis, Context, Custom, Flow, Ratio, Source, Unit, periods_table
 from core_app.analytics.models import CaseFact
 from core_app.analytics.sources import CASE_DIMENSIONS, CASE_FACTS, CASE_SCOPE, case_records, ticket_records
 from core_app.cases.models import ApplicantType, Case, Consultation, QueueTicket
-from core_app.db.base import TZDateTime
 from core_app.matters.models import Matter
 from core_app.org.models import Window
 from core_app.people.models import Citizen, Enterprise
 
-PERIODS_PER_STATEMENT = 200  # SQLite allows 500 terms in one UNION ALL
+PERIODS_PER_STATEMENT = 200  # periods joined by one statement: keeps its VALUES list and its join short
 
 # ---------------------------------------------------------------- subjects served
-
-
-def _period_table(chunk: list[tuple[int, Any]]):
-    """The periods as rows (period index, start, end) to join cases to: a case counts in each period
-    whose range holds its stamp, so overlapping periods (a custom range's 环比 and 同比) are fine."""
-    rows = [
-        select(
-            literal(index).label("period"),
-            literal(period.start_instant, TZDateTime()).label("starts"),
-            literal(period.end_instant, TZDateTime()).label("ends"),
-        )
-        for index, period in chunk
-    ]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("served_periods")
 
 
 def _applicant(applicant_type: ApplicantType, column):
@@ -66,7 +51,7 @@ def subjects_served(session: Session, context: Context) -> pd.DataFrame:
     indexed = list(enumerate(context.periods))
     for begin in range(0, len(indexed), PERIODS_PER_STATEMENT):
         chunk = indexed[begin : begin + PERIODS_PER_STATEMENT]
-        periods = _period_table(chunk)
+        periods = periods_table(chunk, "served_periods")
         received = CaseFact.received_at
         statement = (
             select(

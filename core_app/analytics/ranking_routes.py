@@ -79,8 +79,7 @@ def town_ranking(
     period_to: To = None,
 ) -> Listing:
     """Towns by cases received (镇村收件), with each intake source and 环比/同比."""
-    service.refresh_case_facts(session)
-    session.commit()
+    service.fresh_mart(session)
     period = _period("towns", granularity, period_from, period_to)
     return _listing(period, service.json_rows(towns.town_ranking(session, period, principal=principal)))
 
@@ -97,8 +96,7 @@ def high_frequency_matters(
     coverage: Annotated[float, Query(gt=0, le=1)] = cases.HIGH_FREQUENCY_COVERAGE,
 ) -> Listing:
     """高频办件事项: the top matters by cases accepted, and the fewest covering ``coverage`` of them."""
-    service.refresh_case_facts(session)
-    session.commit()
+    service.fresh_mart(session)
     period = _period("cases", granularity, period_from, period_to)
     filters = {} if department is None else {"department": department}
     found = cases.high_frequency_matters(session, period, filters, principal, top=top, coverage=coverage)

@@ -162,10 +162,16 @@ def _filter_value(analysis: Analysis, name: str, raw: str) -> Any:
     return raw
 
 
-def run(session: Session, request: Request, principal: Principal | None) -> Result:
-    """Refresh the mart with whatever changed, then compute the analysis; key names added."""
+def fresh_mart(session: Session) -> None:
+    """Bring the case mart up to date and commit, so that every figure counts the latest changes (and the
+    statements run on other connections see them)."""
     refresh_case_facts(session)
     session.commit()
+
+
+def run(session: Session, request: Request, principal: Principal | None) -> Result:
+    """Refresh the mart with whatever changed, then compute the analysis; key names added."""
+    fresh_mart(session)
     query = to_query(request)
     roomy_sorts(session)
     result = compute(session, query, principal, utcnow(), concurrent=True)
@@ -198,8 +204,7 @@ def records(
     session: Session, request: Request, principal: Principal | None, *, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the records behind the request's indicator, and how many there are."""
-    refresh_case_facts(session)
-    session.commit()
+    fresh_mart(session)
     query = to_query(request)
     ids = record_ids(request.analysis, query, request.indicator, principal, utcnow()).subquery()
     total = session.scalar(select(func.count()).select_from(ids)) or 0

@@ -25,14 +25,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     and_,
     case,
-    column,
     func,
     or_,
     select,
-    values,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -56,15 +53,16 @@ from core_app.analytics.engine import (
     Ratio,
     Source,
     Unit,
+    id_keys,
     in_ranges,
     merged_ranges,
+    periods_table,
     sum_into_periods,
 )
 from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Granularity, Period
 from core_app.analytics.sources import CASE_SCOPE, case_records, review_records, ticket_records
 from core_app.cases.models import Case, Channel, QueueTicket, Review, SourceSystem, TicketStatus
-from core_app.db.base import TZDateTime
 from core_app.db.sqltime import clock_minutes, local_day, minutes_between
 from core_app.org.calendar import WorkCalendar, parse_intervals
 from core_app.org.models import Department, Hall, HallZone, Staff, StaffPost, Window, WindowStatus
@@ -284,24 +282,6 @@ QUEUE_FLOWS = [
 # ---------------------------------------------------------------- periods as a table (for custom SQL)
 
 
-def periods_table(periods: Sequence[Period], name: str = "periods"):
-    """The periods as a VALUES CTE (period index, start instant, end instant): rows join the periods
-    they fall in, even where periods overlap (a long custom range and last year's)."""
-    rows = [(index, p.start_instant, p.end_instant) for index, p in enumerate(periods)]
-    table = values(
-        column("period", Integer), column("starts", TZDateTime()), column("ends", TZDateTime()), name=name
-    ).data(rows)
-    return table.cte(name)
-
-
-def _keyed(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Dimension keys as nullable integers, like the engine's own frames, so that frames merge."""
-    for name in by:
-        frame[name] = pd.to_numeric(frame[name]).astype("Int64")
-    frame["period"] = frame["period"].astype(int)
-    return frame
-
-
 # ---------------------------------------------------------------- median handling time
 
 
@@ -309,7 +289,7 @@ def median_handling_days(session: Session, context: Context) -> pd.DataFrame:
     """Median of A over the cases completed in each period, per key: PostgreSQL's percentile_cont; on SQLite
     the middle row (or the mean of the two middle rows) by ROW_NUMBER and COUNT over the partition."""
     by = list(context.by)
-    periods = periods_table(context.periods)
+    periods = periods_table(enumerate(context.periods))
     keys = [HANDLED.dimensions[d].label(d) for d in by]
     completed = CaseFact.completed_at
     timed = (
@@ -344,7 +324,7 @@ def median_handling_days(session: Session, context: Context) -> pd.DataFrame:
 def _median_frame(session: Session, statement, by: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(session.execute(statement).all(), columns=[*by, "period", "value"])
     frame["value"] = pd.to_numeric(frame["value"]).astype(float)
-    return _keyed(frame, by)
+    return frame
 
 
 # ---------------------------------------------------------------- utilisation and heat
@@ -446,10 +426,8 @@ def _day_minutes(opening_hours: str | None, calendar: WorkCalendar) -> int:
 
 
 def service_units(session: Session, context: Context) -> tuple[pd.DataFrame, list[str]]:
-    """Per unit and period: busy minutes, tickets served, open minutes (computed once per request)."""
-    cached = session.info.get("windows.service_units")
-    if cached is not None and cached[0] is context:
-        return cached[1], cached[2]
+    """Per unit and period: busy minutes, tickets served, open minutes (utilisation and heat share it
+    through ``context.shared``)."""
     unit = _units(context.by, context.filters)
     daily = _daily_service(session, context, unit)
     frame = pd.concat(
@@ -464,7 +442,7 @@ def service_units(session: Session, context: Context) -> tuple[pd.DataFrame, lis
         or [pd.DataFrame(columns=[*unit, "period", "busy", "served"])],
         ignore_index=True,
     )
-    frame = _keyed(frame, unit)
+    frame = id_keys(frame, unit)
     frame["busy"] = pd.to_numeric(frame["busy"]).astype(float)
     frame["served"] = pd.to_numeric(frame["served"]).astype(float)
     frame = frame.groupby([*unit, "period"], dropna=False)[["busy", "served"]].sum().reset_index()
@@ -474,7 +452,6 @@ def service_units(session: Session, context: Context) -> tuple[pd.DataFrame, lis
         np.nan if pd.isna(h) else minutes[(int(h), int(p))]
         for h, p in zip(frame["hall"], frame["period"], strict=True)
     ]
-    session.info["windows.service_units"] = (context, frame, unit)
     return frame, unit
 
 
