@@ -51,7 +51,7 @@ from core_app.access.principal import Principal
 from core_app.access.scope import ScopeRule
 from core_app.analytics.periods import Period
 from core_app.db.base import TZDateTime, utcnow
-from core_app.db.sqltime import local_day
+from core_app.db.sqltime import as_date, local_day
 
 PERMISSION = "analytics:read"
 LEVEL_PERIODS_PER_STATEMENT = 48
@@ -242,10 +242,6 @@ class Result:
 # ---------------------------------------------------------------- SQL helpers
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def _conditions(source: Source, filters: Mapping[str, Any], principal: Principal | None) -> list:
     conditions = [source.dimensions[name] == value for name, value in filters.items()]
     if source.where is not None:
@@ -312,7 +308,7 @@ def _flow_frame(
     )
     if daily.empty:
         return pd.DataFrame(columns=[*query.by, "period", *(f.name for f in flows)])
-    daily["day"] = pd.to_datetime(daily["day"].map(_as_date))
+    daily["day"] = pd.to_datetime(daily["day"].map(as_date))
     return sum_into_periods(daily, list(query.by), [f.name for f in flows], periods)
 
 

@@ -63,7 +63,7 @@ from core_app.analytics.models import CaseFact
 from core_app.analytics.periods import Granularity, Period
 from core_app.analytics.sources import CASE_SCOPE, case_records, review_records, ticket_records
 from core_app.cases.models import Case, Channel, QueueTicket, Review, SourceSystem, TicketStatus
-from core_app.db.sqltime import clock_minutes, local_day, minutes_between
+from core_app.db.sqltime import as_date, clock_minutes, local_day, minutes_between
 from core_app.org.calendar import WorkCalendar, parse_intervals
 from core_app.org.models import Department, Hall, HallZone, Staff, StaffPost, Window, WindowStatus
 from core_app.privacy.masking import mask_name, masking_enabled
@@ -379,7 +379,7 @@ def _daily_service(session: Session, context: Context, unit: list[str]) -> pd.Da
     group = [*(with_reach.c[d] for d in unit), with_reach.c.day]
     daily = select(*group, func.sum(added), func.count()).group_by(*group)
     frame = pd.DataFrame(session.execute(daily).all(), columns=[*unit, "day", "busy", "served"])
-    frame["day"] = pd.to_datetime(frame["day"].map(lambda v: v if isinstance(v, date) else str(v)[:10]))
+    frame["day"] = pd.to_datetime(frame["day"].map(as_date))
     return frame
 
 

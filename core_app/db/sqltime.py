@@ -4,7 +4,7 @@ TZDateTime keeps UTC text on SQLite and timestamptz on PostgreSQL; these helpers
 both: the local (Asia/Shanghai) date of a timestamp, and clock minutes between two timestamps.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Date, Float, cast, extract, func, literal
 from sqlalchemy.ext.compiler import compiles
@@ -12,14 +12,19 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from core_app.config import LOCAL_TZ
 
-_OFFSET_HOURS = int(datetime(2000, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
+LOCAL_OFFSET_HOURS = int(datetime(2000, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
 
 
 def local_day(column: ColumnElement, dialect: str) -> ColumnElement:
     """The local calendar date of a timestamp column (China has kept UTC+8 without DST since 1991)."""
     if dialect == "sqlite":
-        return func.date(column, f"{_OFFSET_HOURS:+d} hours")
+        return func.date(column, f"{LOCAL_OFFSET_HOURS:+d} hours")
     return cast(func.timezone(literal(str(LOCAL_TZ)), column), Date)
+
+
+def as_date(value) -> date:
+    """A local day as either backend returns it (SQLite gives text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def minutes_between(a: ColumnElement, b: ColumnElement, dialect: str) -> ColumnElement[float]:

@@ -10,13 +10,14 @@ and duplicates included: a repeat is part of the demand. "Category" means the se
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from core_app.config import LOCAL_TZ
+from core_app.db.sqltime import LOCAL_OFFSET_HOURS, as_date
 from core_app.events.evaluation import event_conditions
 from core_app.events.models import Event, EventCategory, EventSource
 from core_app.org.models import Region
@@ -27,7 +28,6 @@ from features.trends.words import hot_words
 from models.forecast import ForecastError, SeasonalNaive, WeeklyForecaster
 
 # Asia/Shanghai has kept UTC+8 without daylight saving since 1991, so SQLite can shift by a fixed offset.
-_OFFSET_HOURS = int(LOCAL_TZ.utcoffset(datetime(2000, 1, 1)).total_seconds() // 3600)
 MAX_TEXTS = 5000  # texts read for hot words and hot problems (newest first)
 EVENT_TEXT_THRESHOLD = 0.55
 MAX_POINTS = 20_000  # events read for hot spots (newest first)
@@ -70,17 +70,12 @@ def period_start(column, granularity: Granularity, dialect: str) -> ColumnElemen
     """The local date of the Monday of the week (or the 1st of the month) of a timestamp column."""
     if dialect == "sqlite":
         # TZDateTime keeps UTC text on SQLite; 'weekday 0' moves forward to Sunday (0), minus 6 days = Monday.
-        shift = f"{_OFFSET_HOURS:+d} hours"
+        shift = f"{LOCAL_OFFSET_HOURS:+d} hours"
         if granularity is Granularity.WEEK:
             return func.date(column, shift, "weekday 0", "-6 days")
         return func.date(column, shift, "start of month")
     local = func.timezone(literal(str(LOCAL_TZ)), column)  # timestamptz -> local wall-clock timestamp
     return cast(func.date_trunc(granularity.value, local), Date)  # PostgreSQL weeks start on Monday
-
-
-def as_date(value) -> date:
-    """A period start as returned by either backend (SQLite gives text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def category_key(level: int):
