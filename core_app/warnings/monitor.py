@@ -38,7 +38,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
@@ -54,6 +54,7 @@ from core_app.notify.models import Channel
 from core_app.notify.outbox import ding_recipient, enqueue, notify_department, per_recipient_key
 from core_app.org.calendar import WorkCalendar, parse_intervals
 from core_app.org.models import Department, Hall, Staff
+from core_app.sla.service import add_working_minutes as sla_working_minutes
 from core_app.warnings.models import (
     RuleType,
     ThresholdUnit,
@@ -150,24 +151,8 @@ def ensure_default_rules(session: Session, minutes_per_day: int | None = None) -
 
 
 def add_working_minutes(calendar: WorkCalendar, start: datetime, minutes: float) -> datetime:
-    """The instant at which ``minutes`` of working time have passed since ``start``."""
-    start = start.astimezone(LOCAL_TZ)
-    if minutes <= 0:
-        return start
-    remaining = float(minutes)
-    day = start.date()
-    while True:
-        for workday in calendar.workdays(day, day + timedelta(days=62)).astype(date):
-            for begin, end in calendar.intervals:
-                low = max(start, datetime.combine(workday, begin, LOCAL_TZ))
-                high = datetime.combine(workday, end, LOCAL_TZ)
-                span = (high - low).total_seconds() / 60
-                if span <= 0:
-                    continue
-                if remaining <= span:
-                    return low + timedelta(minutes=remaining)
-                remaining -= span
-        day += timedelta(days=63)
+    """``start`` plus ``minutes`` of working time (the SLA clock's arithmetic); ``start`` itself for none."""
+    return start.astimezone(LOCAL_TZ) if minutes <= 0 else sla_working_minutes(calendar, start, minutes)
 
 
 @dataclass
