@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, str] = {
     "notifications:manage": "see and retry the notification outbox",
     "lexicon:manage": "edit the emotion lexicon and decide mined root words",
     "analytics:read": "read the hall analyses, their drill-down and exports, and the warning board",
+    "portraits:read": "read portraits, lifecycles and matter associations, and their exports",
+    "pushes:manage": "generate, send and measure proactive pushes",
+    "personal:use": "use one's own personal space (个人政务空间)",
 }
 
 READ_COMMON = ("org:read", "matters:read", "publications:read")
@@ -53,12 +56,22 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "warnings:read",
             "cockpit:view",
             "analytics:read",
+            "portraits:read",
         ),
     ),
     "arbitrator": ("仲裁机构（组织部/编办）", (*READ_COMMON, "events:read", "events:arbitrate")),
     "data_scientist": (
         "数据科学家",
-        (*READ_COMMON, "cases:read", "events:read", "models:manage", "lexicon:manage", "analytics:read"),
+        (
+            *READ_COMMON,
+            "cases:read",
+            "events:read",
+            "models:manage",
+            "lexicon:manage",
+            "analytics:read",
+            "portraits:read",
+            "pushes:manage",
+        ),
     ),
     "window_staff": ("窗口人员", (*READ_COMMON, "people:read", "cases:read", "pii:view")),
     "dept_admin": (
@@ -71,6 +84,7 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "warnings:write",
             "users:read",
             "analytics:read",
+            "portraits:read",
         ),
     ),
     "hall_manager": (
@@ -86,14 +100,24 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "warnings:read",
             "warnings:write",
             "analytics:read",
+            "portraits:read",
+            "pushes:manage",
         ),
     ),
     "leader": (
         "领导",
-        (*READ_COMMON, "cases:read", "events:read", "warnings:read", "cockpit:view", "analytics:read"),
+        (
+            *READ_COMMON,
+            "cases:read",
+            "events:read",
+            "warnings:read",
+            "cockpit:view",
+            "analytics:read",
+            "portraits:read",
+        ),
     ),
-    "citizen": ("群众", (*READ_COMMON, "cases:read", "events:read")),
-    "enterprise": ("企业", (*READ_COMMON, "cases:read", "events:read")),
+    "citizen": ("群众", (*READ_COMMON, "cases:read", "events:read", "personal:use")),
+    "enterprise": ("企业", (*READ_COMMON, "cases:read", "events:read", "personal:use")),
 }
 
 

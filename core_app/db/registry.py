@@ -3,6 +3,7 @@
 from core_app.access import models as access_models
 from core_app.analytics import models as analytics_models
 from core_app.arbitration import models as arbitration_models
+from core_app.associations import models as associations_models
 from core_app.audit import models as audit_models
 from core_app.cases import models as cases_models
 from core_app.db.base import Base
@@ -14,7 +15,9 @@ from core_app.matters import models as matters_models
 from core_app.notify import models as notify_models
 from core_app.org import models as org_models
 from core_app.people import models as people_models
+from core_app.portraits import models as portraits_models
 from core_app.privacy import models as privacy_models
+from core_app.proactive import models as proactive_models
 from core_app.publishing import models as publishing_models
 from core_app.sla import models as sla_models
 from core_app.supervision import models as supervision_models
@@ -39,6 +42,9 @@ MODEL_MODULES = (
     notify_models,
     intake_models,
     analytics_models,
+    portraits_models,
+    associations_models,
+    proactive_models,
 )
 
 metadata = Base.metadata

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core_app.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -79,6 +79,9 @@ class MatterBundle(IdMixin, TimestampMixin, Base):
     lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     origin: Mapped[BundleOrigin] = mapped_column(str_enum(BundleOrigin), default=BundleOrigin.OFFICIAL)
     status: Mapped[BundleStatus] = mapped_column(str_enum(BundleStatus), default=BundleStatus.ACTIVE)
+    # A mined candidate's evidence (support, lift, best handling path, ...) and its rank score.
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    score: Mapped[float | None]
 
     items: Mapped[list["MatterBundleItem"]] = relationship(
         order_by="(MatterBundleItem.seq, MatterBundleItem.matter_id)", lazy="selectin"

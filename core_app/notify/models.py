@@ -16,6 +16,7 @@ class Channel(enum.StrEnum):
     WECOM = "wecom"  # WeCom / 政务微信
     EMAIL = "email"
     CITY_PLATFORM = "city_platform"  # results reported back upstream, retried until acknowledged
+    APP_PUSH = "app_push"  # a notice in the citizen's app (浙里办 / I盐田 message centre)
 
 
 class OutboxStatus(enum.StrEnum):

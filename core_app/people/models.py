@@ -41,3 +41,4 @@ class Enterprise(IdMixin, TimestampMixin, Base):
     established_on: Mapped[date | None]
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     credit_level: Mapped[str | None] = mapped_column(String(8))
+    employee_count: Mapped[int | None]  # insured employees (参保人数), the size class's input

@@ -89,6 +89,9 @@ def build_enterprises(rng: np.random.Generator, org: Organisation, n: int, *, to
     region_ids = villages[rng.integers(0, len(villages), n)]
     established = np.datetime64(today, "D") - rng.integers(30, 365 * 25, n).astype("timedelta64[D]")
     industry = np.array([t[1] + t[2] for t in vp.COMPANY_TRADES])[trade_idx]
+    employees = np.where(
+        individual, rng.integers(1, 6, n), np.ceil(rng.lognormal(2.3, 1.3, n)).clip(1, 5_000)
+    ).astype(int)
     return pd.DataFrame(
         {
             "id": np.arange(1, n + 1),
@@ -102,5 +105,6 @@ def build_enterprises(rng: np.random.Generator, org: Organisation, n: int, *, to
             "established_on": established,
             "region_id": region_ids,
             "credit_level": np.array(["A", "B", "C", "D"])[rng.choice(4, n, p=[0.62, 0.3, 0.06, 0.02])],
+            "employee_count": employees,
         }
     )
