@@ -303,3 +303,43 @@ def test_feedback_callbacks_and_actions_agree_with_the_events(seeded, session) -
     for action, created_at, status, returned_at in actions:
         if action == "return":
             assert status == "returned" and created_at == returned_at
+
+
+def test_a_third_of_cases_follow_life_event_journeys_in_their_order(seeded, session) -> None:
+    """出生医学证明办理 -> 出生登记 is a journey step (3-25 days later, a few more for a hall visit), so most
+    citizens registering a birth got the certificate within the month before; without journeys the two
+    matters are independent draws and almost none would."""
+    names = dict(
+        session.execute(select(Matter.name, Matter.id).where(Matter.handling_levels == "county")).all()
+    )
+    rows = session.execute(
+        select(Case.citizen_id, Case.matter_id, Case.submitted_at).where(
+            Case.matter_id.in_([names["出生医学证明办理"], names["出生登记"]]), Case.citizen_id.is_not(None)
+        )
+    ).all()
+    certificates = defaultdict(list)
+    for citizen, matter, at in rows:
+        if matter == names["出生医学证明办理"]:
+            certificates[citizen].append(at)
+    registrations = [(c, at) for c, m, at in rows if m == names["出生登记"]]
+    preceded = [
+        any(timedelta(0) < at - cert <= timedelta(days=35) for cert in certificates[c])
+        for c, at in registrations
+    ]
+    assert len(registrations) >= 20
+    assert sum(preceded) / len(preceded) > 0.6
+
+
+def test_enterprises_founded_by_a_journey_registered_on_their_founding_day(seeded, session) -> None:
+    """Founding journeys set established_on to their registration day. Random founding cases also go to old
+    firms (noise), and a random establishment date within 8 days of one is a chance of about 1 in 1,000."""
+    founding = select(Matter.id).where(Matter.name.in_(["有限责任公司设立登记", "个体工商户设立登记"]))
+    rows = session.execute(
+        select(Enterprise.established_on, func.min(Case.submitted_at))
+        .join(Case, Case.enterprise_id == Enterprise.id)
+        .where(Case.matter_id.in_(founding))
+        .group_by(Enterprise.id, Enterprise.established_on)
+    ).all()
+    # A hall visit may wait for the next working day (up to a week over a holiday).
+    on_time = [timedelta(0) <= first.date() - established <= timedelta(days=8) for established, first in rows]
+    assert sum(on_time) >= 30

@@ -65,6 +65,7 @@ class CaseContext:
     grid: WorkGrid
     start: np.datetime64  # first day, datetime64[D]
     now: np.datetime64  # local naive datetime64[s]
+    journeys: pd.DataFrame | None = None  # planned journey cases (core_app.seed.journeys.plan_journeys)
 
 
 @dataclass
@@ -141,6 +142,28 @@ class CaseGenerator:
         )
         self.citizen_order = np.random.default_rng([seed, 7]).permutation(len(ctx.citizen_regions)) + 1
         self.next_ids = {"cases": 1, "case_steps": 1, "queue_tickets": 1}
+        self.m_hall = np.zeros(size, dtype=bool)
+        self.m_hall[self.hall_matters] = self.all_windows.counts[self.hall_matters] > 0
+        self.planned = self._route_journeys(ctx.journeys)
+
+    def _route_journeys(self, plan: pd.DataFrame | None) -> pd.DataFrame:
+        """Send each planned journey case online or to a hall on a working day; drop those fitting neither."""
+        if plan is None or plan.empty:
+            return pd.DataFrame(
+                columns=["day", "matter_id", "applicant_type", "citizen_id", "enterprise_id", "online"]
+            )
+        rng = np.random.default_rng([self.seed, 8])
+        matter = plan["matter_id"].to_numpy()
+        hall, web = self.m_hall[matter], self.m_online[matter]
+        online = web & (~hall | (rng.random(len(plan)) < 0.5))
+        plan = plan.assign(online=online)[hall | web].copy()
+        day = plan["day"].to_numpy(dtype="datetime64[D]")
+        for _ in range(10):  # a hall visit waits for the next working day (holidays last at most 8 days)
+            closed = ~plan["online"].to_numpy() & ~self.ctx.grid.is_workday(day)
+            day = np.where(closed, day + np.timedelta64(1, "D"), day)
+        plan["day"] = day
+        last = self.ctx.now.astype("datetime64[D]")
+        return plan[plan["day"].to_numpy(dtype="datetime64[D]") <= last].reset_index(drop=True)
 
     # -- day plan ---------------------------------------------------------------------------------
 
@@ -154,15 +177,21 @@ class CaseGenerator:
         hall_w = np.where(workday, 1.0, np.where(saturday, SATURDAY_HALL_WEIGHT, 0.0)) * season
         online_w = np.where(workday, 1.0, WEEKEND_ONLINE_WEIGHT) * season
         rng = np.random.default_rng([self.seed, 1])
+        planned_online = int(self.planned["online"].sum())
+        planned_hall = len(self.planned) - planned_online
         hall_total = int(round(self.total * HALL_SHARE))
-        hall = rng.multinomial(hall_total, hall_w / hall_w.sum())
-        online = rng.multinomial(self.total - hall_total, online_w / online_w.sum())
+        online_total = max(0, self.total - hall_total - planned_online)
+        hall = rng.multinomial(max(0, hall_total - planned_hall), hall_w / hall_w.sum())
+        online = rng.multinomial(online_total, online_w / online_w.sum())
         return days, hall, online
 
     def blocks(self) -> Iterator[dict[str, pd.DataFrame]]:
         """Yield the rows of every table, one block of consecutive days at a time."""
         days, hall, online = self.daily_counts()
-        per_day = hall + online
+        planned_days = self.planned["day"].to_numpy(dtype="datetime64[D]")
+        per_day = (
+            hall + online + np.bincount(np.searchsorted(days, planned_days), minlength=len(days))[: len(days)]
+        )
         edges = np.searchsorted(
             np.cumsum(per_day), np.arange(self.block_size, per_day.sum(), self.block_size)
         )
@@ -178,9 +207,17 @@ class CaseGenerator:
     def _block(self, rng, days, hall_counts, online_counts) -> dict[str, pd.DataFrame]:
         hall_days = np.repeat(days, hall_counts)
         online_days = np.repeat(days, online_counts)
-        hall_part = self._hall_cases(rng, hall_days)
-        online_part = self._online_cases(rng, online_days)
-        cases = pd.concat([hall_part, online_part], ignore_index=True)
+        planned_days = self.planned["day"].to_numpy(dtype="datetime64[D]")
+        planned = self.planned[(planned_days >= days[0]) & (planned_days <= days[-1])]
+        on_web = planned["online"].to_numpy(dtype=bool)
+        parts = [self._hall_cases(rng, hall_days), self._online_cases(rng, online_days, "online")]
+        for frame, make, key in (
+            (planned[~on_web], self._hall_cases, "jh"),
+            (planned[on_web], self._online_cases, "jo"),
+        ):
+            if len(frame):
+                parts.append(make(rng, frame["day"].to_numpy(dtype="datetime64[D]"), key, frame))
+        cases = pd.concat(parts, ignore_index=True)
         cases = self._outcomes(rng, cases)
         cases = cases[cases["submitted_at"] <= self.ctx.now]
         cases = cases[cases["_service_end"].isna() | (cases["_service_end"] <= self.ctx.now)]
@@ -198,11 +235,15 @@ class CaseGenerator:
         tickets = self._tickets(rng, cases)
         return {"cases": cases, "case_steps": steps, "queue_tickets": tickets}
 
-    def _hall_cases(self, rng, days: np.ndarray) -> pd.DataFrame:
+    def _hall_cases(self, rng, days: np.ndarray, key: str = "hall", planned=None) -> pd.DataFrame:
         """Window and self-service cases: ticket, call, service, receipt and acceptance at a hall."""
         n = len(days)
         grid = self.ctx.grid
-        matter = rng.choice(self.hall_matters, n, p=self.hall_p)
+        matter = (
+            rng.choice(self.hall_matters, n, p=self.hall_p)
+            if planned is None
+            else planned["matter_id"].to_numpy()
+        )
         saturday = ~grid.is_workday(days)
         use_centre = saturday | (rng.random(n) < 0.72)
         centre_pick = self.centre_windows.pick(rng, matter)
@@ -228,7 +269,7 @@ class CaseGenerator:
             received + _minutes(rng.uniform(3, 22, n)),
         )
         window = np.where(self_service, -1, window)
-        frame = self._common(rng, matter, days, "hall")
+        frame = self._common(rng, matter, days, key, planned)
         frame["channel"] = np.where(self_service, "self_service", "window")
         frame["hall_id"] = self.w_hall[np.where(window > 0, window, any_pick)]
         frame["window_id"] = pd.array(np.where(window > 0, window, 0), dtype="Int64")
@@ -241,11 +282,15 @@ class CaseGenerator:
         frame["submitted_at"], frame["received_at"], frame["accepted_at"] = submitted, received, accepted
         return frame
 
-    def _online_cases(self, rng, days: np.ndarray) -> pd.DataFrame:
+    def _online_cases(self, rng, days: np.ndarray, key: str = "online", planned=None) -> pd.DataFrame:
         """PC and mobile cases: submitted any hour, received and accepted in working time (mostly)."""
         n = len(days)
         grid = self.ctx.grid
-        matter = rng.choice(self.online_matters, n, p=self.online_p)
+        matter = (
+            rng.choice(self.online_matters, n, p=self.online_p)
+            if planned is None
+            else planned["matter_id"].to_numpy()
+        )
         hour = rng.choice(24, n, p=ONLINE_HOURS / ONLINE_HOURS.sum())
         submitted = days.astype("datetime64[s]") + (hour * 3600 + rng.integers(0, 3600, n)).astype(
             "timedelta64[s]"
@@ -257,7 +302,7 @@ class CaseGenerator:
             received + _minutes(rng.uniform(30, 400, n)),
             grid.next_working_instant(received + _minutes(rng.exponential(150, n))),
         )
-        frame = self._common(rng, matter, days, "online")
+        frame = self._common(rng, matter, days, key, planned)
         frame["channel"] = np.where(self.m_mobile[matter] & (rng.random(n) < 0.58), "mobile_app", "pc_web")
         frame["hall_id"] = pd.array([pd.NA] * n, dtype="Int64")
         frame["window_id"] = pd.array([pd.NA] * n, dtype="Int64")
@@ -268,7 +313,7 @@ class CaseGenerator:
         frame["submitted_at"], frame["received_at"], frame["accepted_at"] = submitted, received, accepted
         return frame
 
-    def _common(self, rng, matter: np.ndarray, days: np.ndarray, key: str) -> pd.DataFrame:
+    def _common(self, rng, matter: np.ndarray, days: np.ndarray, key: str, planned=None) -> pd.DataFrame:
         """Matter, department, applicant, handler and acceptance flags shared by all channels."""
         n = len(matter)
         dept = self.m_dept[matter]
@@ -277,6 +322,10 @@ class CaseGenerator:
         citizen = self.citizen_order[citizen_rank]
         ent_count = len(self.ctx.enterprise_regions)
         firm = np.floor(ent_count * rng.random(n) ** 1.3).astype(int) + 1
+        if planned is not None:  # a journey step: its applicant is given
+            enterprise = planned["applicant_type"].to_numpy() == "enterprise"
+            citizen = np.where(enterprise, 1, planned["citizen_id"].to_numpy())
+            firm = np.where(enterprise, planned["enterprise_id"].to_numpy(), 1)
         applicant_region = np.where(
             enterprise, self.ctx.enterprise_regions[firm - 1], self.ctx.citizen_regions[citizen - 1]
         )

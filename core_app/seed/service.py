@@ -18,6 +18,7 @@ from core_app.seed.cases import CaseContext, CaseGenerator
 from core_app.seed.catalog import build_catalog
 from core_app.seed.closed_loop import closed_loop_tables
 from core_app.seed.events import EventGenerator, build_categories
+from core_app.seed.journeys import plan_journeys
 from core_app.seed.org import build_organisation
 from core_app.seed.people import build_citizens, build_enterprises
 from core_app.seed.reviews import ReviewGenerator
@@ -174,11 +175,20 @@ def _write_district(
         np.random.default_rng([seed, 3]), org, spec.citizens, today=today, pii_key=pii_key
     )
     enterprises = build_enterprises(np.random.default_rng([seed, 4]), org, spec.enterprises, today=today)
+    now = np.datetime64(local_now, "s")
+    start = np.datetime64(today - timedelta(days=HISTORY_DAYS), "D")
+    journeys = plan_journeys(
+        np.random.default_rng([seed, 5]),
+        catalog.matters,
+        citizens,
+        enterprises,  # founding journeys set established_on, so plan before writing
+        start=start,
+        today=np.datetime64(today, "D"),
+        total_cases=spec.cases,
+    )
     writer.write("citizens", citizens)
     writer.write("enterprises", enterprises)
     progress("people", spec.citizens + spec.enterprises, spec.citizens + spec.enterprises)
-    now = np.datetime64(local_now, "s")
-    start = np.datetime64(today - timedelta(days=HISTORY_DAYS), "D")
     _write_cases(
         writer,
         grid,
@@ -186,6 +196,7 @@ def _write_district(
         catalog,
         citizens,
         enterprises,
+        journeys,
         spec=spec,
         seed=seed,
         start=start,
@@ -205,7 +216,7 @@ def _write_district(
 
 
 def _write_cases(
-    writer, grid, org, catalog, citizens, enterprises, *, spec, seed, start, now, progress
+    writer, grid, org, catalog, citizens, enterprises, journeys, *, spec, seed, start, now, progress
 ) -> None:
     """Generate and write cases and their children block by block to bound memory."""
     context = CaseContext(
@@ -216,6 +227,7 @@ def _write_cases(
         grid=grid,
         start=start,
         now=now,
+        journeys=journeys,
     )
     cases = CaseGenerator(context, spec.cases, seed, block_size=spec.block_size)
     reviews = ReviewGenerator(grid, now)
