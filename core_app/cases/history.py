@@ -8,11 +8,12 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, String, and_, func, select, true, type_coerce
 from sqlalchemy.orm import Session
 
-from core_app.cases.models import ApplicantType, Case, CaseResult, CaseStatus
+from core_app.cases.models import Case, CaseResult, CaseStatus
 from core_app.config import LOCAL_TZ
+from core_app.db.sqltime import epoch_seconds
 
 HISTORY_COLUMNS = (
     "subject",
@@ -51,12 +52,12 @@ def applicant_histories(
     among = _selection(until, citizen_ids, enterprise_ids)
     bounds = session.execute(select(func.min(Case.id), func.max(Case.id)).where(among)).one()
     if bounds[0] is None:
-        return _frame([])
-    rows = []
+        return _sorted(_frame([]))
+    parts = []
     for start in range(bounds[0], bounds[1] + 1, BLOCK):
         block = Case.id.between(start, start + BLOCK - 1)
-        rows.extend(session.execute(_statement(and_(among, block))).all())
-    return _frame(rows)
+        parts.append(_frame(session.execute(_statement(and_(among, block))).all()))
+    return _sorted(pd.concat(parts, ignore_index=True))
 
 
 def _selection(
@@ -73,50 +74,45 @@ def _selection(
 
 
 def _statement(among: ColumnElement[bool]):
+    # Plain strings and epoch seconds: the enum and time-zone result processors cost a Python call per
+    # value; the frame converts whole columns at once instead.
     return select(
-        Case.applicant_type,
+        type_coerce(Case.applicant_type, String),
         func.coalesce(Case.citizen_id, Case.enterprise_id),
         Case.id,
         Case.matter_id,
-        Case.channel,
-        Case.submitted_at,
-        Case.completed_at,
-        Case.result,
+        type_coerce(Case.channel, String),
+        epoch_seconds(Case.submitted_at),
+        epoch_seconds(Case.completed_at),
+        type_coerce(Case.result, String),
     ).where(among)
 
 
 def _frame(rows: list) -> pd.DataFrame:
-    raw = pd.DataFrame(
-        rows,
-        columns=[
-            "subject_type",
-            "subject_id",
-            "case_id",
-            "matter_id",
-            "channel",
-            "submitted",
-            "completed",
-            "result",
-        ],
-    )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+    kind, subject, case, matter, channel, submitted, completed, result = columns
     frame = pd.DataFrame(
         {
-            "subject_type": raw["subject_type"].map(lambda v: ApplicantType(v).value).astype(str),
-            "subject_id": raw["subject_id"].astype("int64"),
-            "case_id": raw["case_id"].astype("int64"),
-            "matter_id": raw["matter_id"].astype("int64"),
-            "channel": raw["channel"].map(lambda v: str(getattr(v, "value", v))).astype(str),
-            "submitted_at": _local_naive(raw["submitted"]),
-            "completed_at": _local_naive(raw["completed"]),
-            "granted": raw["result"].map(lambda v: v == CaseResult.GRANTED).astype(bool),
+            "subject_type": pd.array(kind, dtype=str),
+            "subject_id": np.array(subject, dtype=np.int64),
+            "case_id": np.array(case, dtype=np.int64),
+            "matter_id": np.array(matter, dtype=np.int64),
+            "channel": pd.array(channel, dtype=str),
+            "submitted_at": _local_naive(np.array(submitted, dtype=float)),
+            "completed_at": _local_naive(np.array(completed, dtype=float)),
+            "granted": np.array(result, dtype=object) == CaseResult.GRANTED.value,
         }
     )
     frame.insert(0, "subject", subject_key(frame["subject_type"], frame["subject_id"]))
-    return frame.sort_values(["subject", "submitted_at", "case_id"], kind="stable").reset_index(drop=True)[
-        list(HISTORY_COLUMNS)
-    ]
+    return frame
 
 
-def _local_naive(values: pd.Series) -> np.ndarray:
-    stamps = pd.to_datetime(values, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values(["subject", "submitted_at", "case_id"], kind="stable")
+    return ordered.reset_index(drop=True)[list(HISTORY_COLUMNS)]
+
+
+def _local_naive(epoch: np.ndarray) -> np.ndarray:
+    """Epoch seconds (NaN for none) as local naive datetime64[s] (NaT for none)."""
+    stamps = pd.to_datetime(epoch, unit="s", utc=True).tz_convert(LOCAL_TZ).tz_localize(None)
     return stamps.to_numpy(dtype="datetime64[s]")
