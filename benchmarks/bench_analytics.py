@@ -21,13 +21,11 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from districts import SEED_NOW, seeded_postgres, seeded_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "reports" / "analytics.md"
-BUTLER = str(Path(sys.executable).with_name("butler"))
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "butler_analytics_large"
-SEED_NOW = "2026-11-24T06:00:00+08:00"
 MONTH = {"granularity": "month", "from": "2026-10-01", "to": "2026-11-01"}
 TARGET_P95_MS = 500
 # Written after the measured sections: why the slow calls are slow, and what would make them fast.
@@ -75,54 +73,6 @@ def scenarios(analysis: dict) -> list[tuple[str, dict]]:
         calls.append((f"records behind {listable[0]}", {**MONTH, "by": "cases", "indicator": listable[0]}))
     del dims
     return calls
-
-
-def seed_sqlite(path: Path) -> str:
-    url = f"sqlite:///{path}"
-    env = {**os.environ, "BUTLER_DATABASE_URL": url}
-    subprocess.run([BUTLER, "db", "upgrade"], env=env, check=True, capture_output=True)
-    began = time.perf_counter()
-    subprocess.run(
-        [BUTLER, "seed", "--scale", "medium", "--seed", "42", "--now", SEED_NOW],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    print(f"  seeded medium SQLite in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    return url
-
-
-def seed_postgres(reuse: bool) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(SERVER).set(database=PG_DATABASE).render_as_string(hide_password=False)
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DATABASE})
-    if exists and reuse:
-        probe = create_engine(url)
-        with probe.connect() as conn:
-            cases = conn.scalar(text("SELECT count(*) FROM cases"))
-        probe.dispose()
-        if cases and cases > 1_000_000:
-            print(f"  reusing {PG_DATABASE} ({cases:,} cases)", file=sys.stderr)
-            return url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    env = {**os.environ, "BUTLER_DATABASE_URL": url}
-    subprocess.run([BUTLER, "db", "upgrade"], env=env, check=True, capture_output=True)
-    began = time.perf_counter()
-    subprocess.run(
-        [BUTLER, "seed", "--scale", "large", "--seed", "42", "--now", SEED_NOW],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    print(f"  seeded large PostgreSQL in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    return url
 
 
 def measure_database(url: str, reps: int) -> dict:
@@ -259,11 +209,11 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     if args.only != "sqlite":
-        url = seed_postgres(args.reuse)
+        url = seeded_postgres(PG_DATABASE, "large", reuse=args.reuse)
         results["PostgreSQL, large district"] = _in_subprocess(url, args.reps)
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
-            url = seed_sqlite(Path(tmp) / "medium.db")
+            url = seeded_sqlite(Path(tmp) / "medium.db", "medium")
             results["SQLite, medium district"] = _in_subprocess(url, args.reps)
     command = "python benchmarks/bench_analytics.py " + " ".join(sys.argv[1:])
     REPORT.write_text(render(results, command.strip(), args.reps))
