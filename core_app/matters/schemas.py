@@ -1,5 +1,7 @@
 """Read schemas of the matter catalog and one-thing bundles."""
 
+from typing import Any
+
 from pydantic import Field
 
 from core_app.api.schemas import ReadModel, RecordRead
@@ -39,4 +41,8 @@ class MatterBundleRead(RecordRead):
     lead_department_id: int | None
     origin: BundleOrigin
     status: BundleStatus
+    score: float | None = Field(None, description="A mined bundle's rank score (None for official ones).")
+    evidence: dict[str, Any] | None = Field(
+        None, description="A mined bundle's evidence: applicants, lifts, density, best handling path."
+    )
     items: list[MatterBundleItemRead] = Field(default_factory=list, description="Matters in order of seq.")
