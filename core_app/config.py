@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     smtp_sender: str = "butler@localhost"
     city_platform_url: str = Field(default="", description="The city platform's report-back endpoint.")
     city_platform_token: str = ""
+    app_push_url: str = Field(default="", description="The app message centre (浙里办 / I盐田).")
+    app_push_token: str = Field(default="", description="Bearer token for app_push_url.")
+    # Proactive pushes (精准推送, DOMAIN §7.6); core_app.proactive.service documents the rules.
+    push_score_threshold: float = Field(default=0.3, description="Push recommendations scoring >= this.")
+    push_cap: int = Field(default=2, description="Pushes sent per subject per push_cap_days at most.")
+    push_cap_days: int = 30
+    push_repeat_days: int = Field(default=90, description="Never one matter to one subject twice within.")
+    push_quiet_start: str = Field(default="21:00", description="District quiet hours start (HH:MM, local).")
+    push_quiet_end: str = Field(default="08:00", description="District quiet hours end (HH:MM, local).")
+    push_conversion_days: int = Field(default=30, description="Converted: the matter started within this.")
+    push_active_days: int = Field(default=180, description="Recommend to subjects with a case in these days.")
+    push_candidates: int = Field(default=5, description="Recommendations asked per subject (k).")
+    push_daily_at: str = Field(default="09:00", description="Daily generation starts at (HH:MM, local).")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,6 +1,7 @@
 """The channels built from the settings: one adapter per channel."""
 
 from core_app.config import Settings
+from core_app.integrations.app_push import AppPush
 from core_app.integrations.base import Notifier
 from core_app.integrations.city_platform import CityPlatform
 from core_app.integrations.dingtalk_robot import DingTalkRobot
@@ -36,5 +37,6 @@ def adapters_from_settings(settings: Settings) -> dict[Channel, Notifier]:
             settings.smtp_password,
         ),
         CityPlatform(settings.city_platform_url, settings.city_platform_token),
+        AppPush(settings.app_push_url, settings.app_push_token),
     ]
     return {adapter.channel: adapter for adapter in adapters}

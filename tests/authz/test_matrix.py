@@ -87,7 +87,10 @@ def test_each_role_reaches_exactly_the_endpoints_its_permissions_allow(role, aut
     wrong = []
     with TestClient(create_app(), headers=headers) as client:
         for method, path, permission in routes:
-            status = client.request(method, concrete(path), json={}).status_code
+            response = client.request(method, concrete(path), json={})
+            status = response.status_code
+            if status == 403 and response.json().get("type", "").endswith(":not-linked"):
+                status = 404  # past the permission; the account is just not linked to a citizen/enterprise
             allowed = bool(permission & permissions)
             if (status == 403) == allowed or status in (401, 500):
                 wrong.append(f"{method} {path} needs {sorted(permission)}: got {status}")
