@@ -251,3 +251,89 @@ def _show_emotion(result) -> None:
         )
     else:
         console.print(f"logged run {result.run_id} (not registered)")
+
+
+RECOMMEND_SHOWN = {"recall_at_5": "recall@5", "mrr": "MRR@10", "coverage": "coverage@5"}
+
+
+@train_app.command("recommend")
+def train_recommend_command(
+    horizon_days: Annotated[
+        int, typer.Option(help="Days after a cutoff whose started matters are the ones to recommend.")
+    ] = 60,
+    cutoff: Annotated[
+        str | None,
+        typer.Option(help="Test cutoff YYYY-MM-DD (default: the last case's day + 1 - horizon)."),
+    ] = None,
+    register: Annotated[bool, typer.Option(help="Register the model in the MLflow registry.")] = True,
+    if_no_champion: Annotated[
+        bool, typer.Option("--if-no-champion", help="Do nothing (exit 0) when a champion is registered.")
+    ] = False,
+) -> None:
+    """Train the next-matter recommender on the database's cases; compare with the baselines; register."""
+    from datetime import date
+
+    from models.recommend import RecommendError
+    from training import recommend
+
+    if if_no_champion and recommend.champion_version() is not None:
+        console.print(f"recommender v{recommend.champion_version()} is champion already; not training")
+        return
+    try:
+        day = date.fromisoformat(cutoff) if cutoff else None
+    except ValueError:
+        _fail(f"--cutoff: {cutoff!r} is not a date (YYYY-MM-DD)")
+    try:
+        histories, profiles, matters = _recommend_input()
+        with console.status("training the recommender...") as status:
+            result = recommend.train_recommender(
+                histories,
+                profiles,
+                matters,
+                source="database",
+                horizon_days=horizon_days,
+                cutoff=day,
+                register=register,
+                on_step=lambda message: status.update(f"recommender: {message}..."),
+            )
+    except RecommendError as exc:
+        _fail(str(exc))
+    _show_recommend(result)
+
+
+def _recommend_input():
+    from core_app.db.session import session_scope
+    from models.recommend import RecommendError
+    from training import recommend
+
+    with session_scope() as session:
+        histories, profiles, matters = recommend.database_input(session)
+    if histories.empty:
+        raise RecommendError("the database has no cases to learn from; run `butler seed` or import cases")
+    return histories, profiles, matters
+
+
+def _show_recommend(result) -> None:
+    evaluation = result.evaluation
+    dates = evaluation.dates
+    table = Table(
+        title=f"next-matter recommendation at {dates.test:%Y-%m-%d} "
+        f"({int(evaluation.sizes['evaluated_subjects']):,} applicants, {dates.horizon_days}-day horizon)"
+    )
+    table.add_column("method")
+    table.add_column("hit@5 [95% CI]", justify="right")
+    for label in RECOMMEND_SHOWN.values():
+        table.add_column(label, justify="right")
+    for _, row in evaluation.overall.iterrows():
+        table.add_row(
+            row["method"],
+            f"{row['hit_at_5']:.3f} [{row['hit_at_5_low']:.3f}, {row['hit_at_5_high']:.3f}]",
+            *[f"{row[name]:.3f}" for name in RECOMMEND_SHOWN],
+        )
+    console.print(table)
+    if result.version:
+        console.print(
+            f"registered recommender v{result.version} as {', '.join(result.aliases)} (run {result.run_id})"
+        )
+    else:
+        console.print(f"logged run {result.run_id} (not registered)")

@@ -13,6 +13,7 @@ from core_app.config import get_settings
 
 DISPATCH_MODEL = "dispatch"
 EMOTION_MODEL = "emotion"
+RECOMMEND_MODEL = "recommender"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 # MLflow 3 saves scikit-learn models with skops, which loads only the types it is told to trust:
@@ -22,6 +23,7 @@ SKOPS_TRUSTED_TYPES = [
     "models.dispatch.text.TextFeatures",
     "models.dispatch.text.split_tokens",
     "models.emotion.estimator.EmotionClassifier",
+    "models.recommend.estimator.NextMatterRecommender",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.basic.Booster",
     "scipy.sparse._csr.csr_matrix",
