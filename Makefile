@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends bench-analytics
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends bench-analytics bench-recommend bench-portraits
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ demo: $(STAMP)
 	$(BIN)/butler user demo
 	$(BIN)/butler lexicon init
 	$(BIN)/butler train dispatch --if-no-champion --search-seconds 20
+	$(BIN)/butler portraits build
+	$(BIN)/butler associations build
+	$(BIN)/butler train recommend --if-no-champion
+	$(BIN)/butler pushes generate
 	@echo ""
 	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
 	@echo "  API docs http://$(HOST):$(API_PORT)/docs"
 	@echo "  analyses http://$(HOST):$(API_PORT)/api/v1/analytics  (e.g. as the demo user leader)"
+	@echo "  bundles  http://$(HOST):$(API_PORT)/api/v1/associations/bundles  (mined 一件事 candidates)"
+	@echo "  my space http://$(HOST):$(API_PORT)/api/v1/me/space  (as the demo user citizen or enterprise)"
 	@echo "  health   http://$(HOST):$(API_PORT)/health"
 	@echo ""
 	$(BIN)/butler serve --host $(HOST) --port $(API_PORT)
@@ -60,7 +66,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends bench-analytics
+bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends bench-analytics bench-recommend bench-portraits
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -93,6 +99,16 @@ bench-trends: $(STAMP)
 # --reuse skips reseeding), medium on SQLite; about 15 minutes with seeding.
 bench-analytics: $(STAMP)
 	$(BIN)/python benchmarks/bench_analytics.py --reuse
+
+# Next-matter recommender vs popularity and association rules on a time split of the medium district
+# (SQLite file var/bench/recommend-medium.db, kept: --reuse skips reseeding); 6-8 minutes on 2 cores.
+bench-recommend: $(STAMP)
+	$(BIN)/python benchmarks/bench_recommend.py --reuse
+
+# Portraits and the association graph rebuilt on the large district in PostgreSQL (database
+# butler_portraits_large, kept: --reuse skips reseeding); about 3 minutes, 8 more with seeding.
+bench-portraits: $(STAMP)
+	$(BIN)/python benchmarks/bench_portraits.py --reuse
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from core_app.access.cli import apikey_app, role_app, user_app
 from core_app.analytics.cli import analytics_app
 from core_app.api.server import serve
+from core_app.associations.cli import associations_app
 from core_app.config import get_settings
 from core_app.db import migrate
 from core_app.dispatch.cli import app as dispatch_app
@@ -19,6 +20,8 @@ from core_app.imports.cli import import_command
 from core_app.intake.cli import intake_app
 from core_app.notify.cli import app as outbox_app
 from core_app.org.calendar_cli import app as calendar_app
+from core_app.portraits.cli import portraits_app
+from core_app.proactive.cli import app as pushes_app
 from core_app.seed.cli import seed
 from core_app.sla.cli import app as scheduler_app
 from core_app.warnings.cli import app as warnings_app
@@ -45,6 +48,9 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(warnings_app, name="warnings")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(pushes_app, name="pushes")
+app.add_typer(associations_app, name="associations")
+app.add_typer(portraits_app, name="portraits")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)

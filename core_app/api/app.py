@@ -17,6 +17,7 @@ from core_app.api.docs import install_offline_docs
 from core_app.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from core_app.api.request_id import install_request_id
 from core_app.arbitration import routes as arbitration_routes
+from core_app.associations import routes as associations_routes
 from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
 from core_app.dispatch import routes as dispatch_routes
@@ -31,6 +32,9 @@ from core_app.matters import routes as matters_routes
 from core_app.notify import routes as notify_routes
 from core_app.org import routes as org_routes
 from core_app.people import routes as people_routes
+from core_app.personal import routes as personal_routes
+from core_app.portraits import routes as portraits_routes
+from core_app.proactive import routes as proactive_routes
 from core_app.publishing import routes as publishing_routes
 from core_app.sla import routes as sla_routes
 from core_app.sla.runner import scheduler_lifespan
@@ -67,6 +71,10 @@ DOMAIN_ROUTERS = (
     trends_routes.router,
     analytics_ranking_routes.router,
     analytics_routes.router,
+    associations_routes.router,
+    proactive_routes.router,
+    personal_routes.router,
+    portraits_routes.router,
 )
 
 

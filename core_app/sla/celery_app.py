@@ -5,18 +5,27 @@ Run ``celery -A core_app.sla.celery_app worker --beat`` (or beat and workers apa
 (settings.celery_broker_url), and the key-link warning scan and the analytics upkeep every minute; any worker
 runs them. All are safe to run twice at once: the tick claims each timer step with a conditional update,
 delivery claims each outbox row, the scan writes each warning and reminder once (unique keys), the mart
-refresh holds an advisory lock.
+refresh holds an advisory lock. The service-profile jobs (portraits hourly, associations daily, pushes every
+ten minutes, generating once a day) run on their own schedule entries.
 """
 
 from celery import Celery
 
 from core_app.config import get_settings
-from core_app.sla.runner import run_analytics, run_delivery, run_tick, run_warnings
+from core_app.sla.runner import (
+    SERVICE_JOBS,
+    run_analytics,
+    run_delivery,
+    run_service_job,
+    run_tick,
+    run_warnings,
+)
 
 TICK_TASK = "butler.sla.tick"
 DELIVER_TASK = "butler.notify.deliver"
 WARNINGS_TASK = "butler.warnings.scan"
 ANALYTICS_TASK = "butler.analytics.upkeep"
+SERVICE_TASK = "butler.service.job"
 MINUTE = 60.0
 
 
@@ -37,6 +46,10 @@ def make_celery() -> Celery:
             "notify-deliver": {"task": DELIVER_TASK, "schedule": interval},
             "warnings-scan": {"task": WARNINGS_TASK, "schedule": MINUTE},
             "analytics-upkeep": {"task": ANALYTICS_TASK, "schedule": MINUTE},
+            **{
+                f"service-{name}": {"task": SERVICE_TASK, "schedule": every.total_seconds(), "args": (name,)}
+                for name, (every, _module, _function) in SERVICE_JOBS.items()
+            },
         },
     )
     return app
@@ -67,3 +80,9 @@ def warnings_scan() -> int:
 def analytics_upkeep() -> int:
     """Refresh the case mart and take the day's catalogue snapshot; return the cases refreshed."""
     return run_analytics()
+
+
+@celery_app.task(name=SERVICE_TASK)
+def service_job(name: str) -> bool:
+    """Run one service-profile job (portraits, associations or pushes); return whether it ran."""
+    return run_service_job(name) is not None

@@ -105,13 +105,46 @@ def run_analytics(sessions: SessionFactory | None = None, now: datetime | None =
     return refreshed
 
 
+# The service-profile jobs: how often each runs, and what it runs (module, function(session, now)).
+SERVICE_JOBS: dict[str, tuple[timedelta, str, str]] = {
+    "portraits": (timedelta(hours=1), "core_app.portraits.service", "run_portraits"),  # incremental
+    "associations": (timedelta(days=1), "core_app.associations.service", "run_associations"),
+    "pushes": (timedelta(minutes=10), "core_app.proactive.jobs", "run_pushes"),  # generates once a day
+}
+_last_service_run: dict[str, datetime] = {}
+
+
+def run_service_job(name: str, sessions: SessionFactory | None = None, now: datetime | None = None) -> object:
+    """One service-profile job (SERVICE_JOBS) in its own session when its interval has passed since its
+    last run here; its report, or None when skipped or after logging a failure. Each job commits itself."""
+    import importlib
+
+    every, module, function = SERVICE_JOBS[name]
+    now = now or utcnow()
+    last = _last_service_run.get(name)
+    if last is not None and timedelta(0) <= now - last < every:
+        return None
+    job = getattr(importlib.import_module(module), function)
+    try:
+        with (sessions or default_sessions())() as session:
+            report = job(session, now)
+    except Exception:
+        log.exception("%s job failed", name)
+        return None
+    _last_service_run[name] = now
+    return report
+
+
 def run_once(sessions: SessionFactory | None = None, now: datetime | None = None) -> tuple[int, int]:
-    """Tick the SLA timers, scan for key-link warnings, then deliver what is due:
+    """Tick the SLA timers, scan for key-link warnings, keep the analytics and the service profiles
+    (portraits, associations, pushes) up to date, then deliver what is due:
     (steps fired, messages delivered)."""
     sessions = sessions or default_sessions()
     fired = run_tick(sessions, now)
     run_warnings(sessions, now)
     run_analytics(sessions, now)
+    for name in SERVICE_JOBS:
+        run_service_job(name, sessions, now)
     return fired, run_delivery(sessions, now)
 
 

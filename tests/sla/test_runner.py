@@ -119,9 +119,12 @@ def test_celery_tasks_are_registered_with_a_beat_schedule(engine, session) -> No
         celery_app.DELIVER_TASK,
         celery_app.WARNINGS_TASK,
         celery_app.ANALYTICS_TASK,
+        celery_app.SERVICE_TASK,
     }
     assert tasks <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} == tasks
+    service = {e["args"][0]: e["schedule"] for e in app.conf.beat_schedule.values() if e.get("args")}
+    assert service == {"portraits": 3600.0, "associations": 86400.0, "pushes": 600.0}
     _overdue_timer(session)
     assert celery_app.sla_tick() == 4  # the task body, called directly
     assert celery_app.notify_deliver() == 0
@@ -150,3 +153,25 @@ def test_a_real_celery_worker_runs_the_tick_over_rabbitmq(engine, session) -> No
     finally:
         app.conf.task_default_queue, app.conf.broker_heartbeat = saved
     assert _supervisions(session) == 4
+
+
+def test_service_jobs_run_once_per_interval_and_a_failure_is_logged(
+    engine, session, monkeypatch, caplog
+) -> None:
+    from datetime import timedelta
+
+    from core_app.db.base import utcnow
+
+    monkeypatch.setattr(runner, "_last_service_run", {})
+    now = utcnow()
+    sessions = runner.default_sessions()
+    assert runner.run_service_job("portraits", sessions, now) is not None  # an empty district: nothing to do
+    assert runner.run_service_job("portraits", sessions, now + timedelta(minutes=59)) is None  # not yet due
+    assert runner.run_service_job("portraits", sessions, now + timedelta(minutes=61)) is not None
+
+    def broken():
+        raise RuntimeError("database down")
+
+    assert runner.run_service_job("associations", broken, now) is None
+    assert "associations job failed" in caplog.text
+    assert "associations" not in runner._last_service_run  # retried on the next tick
