@@ -61,9 +61,9 @@ def test_pushes_follow_the_trained_recommenders_answer(session, journeys, monkey
         early_stopping_rounds=10,
     ).fit(histories, profiles, now=NOW)
     recommender = RecommenderService(model, "1")
-    # The model's scores are not probabilities (yet): take every recommendation past the threshold, so that
-    # the frequency cap alone picks (the two best per subject).
-    monkeypatch.setenv("BUTLER_PUSH_SCORE_THRESHOLD", "-1000")
+    # A threshold of 0 lets every recommendation through (scores are probabilities), so that the frequency
+    # cap alone picks: the two best per subject.
+    monkeypatch.setenv("BUTLER_PUSH_SCORE_THRESHOLD", "0")
     get_settings.cache_clear()
     report = generate_pushes(session, now=NOW, recommender=recommender)
     session.commit()
