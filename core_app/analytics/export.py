@@ -1,15 +1,13 @@
 """An analysis table as CSV or XLSX: the same rows as the API, with the filters that produced them."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
 
 from core_app.analytics.dimensions import DIMENSIONS
 from core_app.analytics.service import Request, json_rows
+from core_app.api import tables
 
 CHANGE_LABELS = {"pop": "环比", "yoy": "同比"}
 BASE_LABELS = {"period": "周期", "period_from": "开始", "period_to": "结束（不含）"}
@@ -55,27 +53,13 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(request: Request, frame: pd.DataFrame, generated_at: datetime) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for name, value in filter_lines(request, generated_at):
-        writer.writerow([f"# {name}", value])
-    writer.writerow([])
-    writer.writerow([column_label(request, c) for c in frame.columns])
-    for row in json_rows(frame):
-        writer.writerow([_cell(row[c]) for c in frame.columns])
-    return "\ufeff" + buffer.getvalue()  # the BOM makes Excel read UTF-8 Chinese correctly
+    return tables.csv_text(*_table(request, frame), filter_lines(request, generated_at))
 
 
 def to_xlsx(request: Request, frame: pd.DataFrame, generated_at: datetime) -> bytes:
-    book = Workbook()
-    data = book.active
-    data.title = "data"
-    data.append([column_label(request, c) for c in frame.columns])
-    for row in json_rows(frame):
-        data.append([_cell(row[c]) for c in frame.columns])
-    filters = book.create_sheet("filters")
-    for name, value in filter_lines(request, generated_at):
-        filters.append([name, value])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return tables.xlsx_bytes(*_table(request, frame), filter_lines(request, generated_at))
+
+
+def _table(request: Request, frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    header = [column_label(request, c) for c in frame.columns]
+    return header, [[_cell(row[c]) for c in frame.columns] for row in json_rows(frame)]

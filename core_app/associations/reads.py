@@ -1,16 +1,14 @@
 """Read stored associations, the graph over them and the mined bundles, for the API and the CLI."""
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import networkx as nx
 import pandas as pd
-from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session, aliased
 
+from core_app.api import tables
 from core_app.associations.models import MatterAssociation
 from core_app.associations.service import MIN_PAIR_SUBJECTS, stored_graph
 from core_app.matters.models import BundleOrigin, BundleStatus, Matter, MatterBundle, MatterBundleItem
@@ -305,28 +303,18 @@ def bundle_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def to_csv(frame: pd.DataFrame) -> str:
     """The rows with a header of machine names; BOM first so that Excel reads the Chinese names."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(frame.columns)
-    for row in frame.itertuples(index=False):
-        writer.writerow(["" if _missing(value) else _text(value) for value in row])
-    return "\ufeff" + buffer.getvalue()
+    rows = (
+        ["" if _missing(value) else _text(value) for value in row] for row in frame.itertuples(index=False)
+    )
+    return tables.csv_text(frame.columns, rows)
 
 
 def to_xlsx(frame: pd.DataFrame, lines: list[tuple[str, str]]) -> bytes:
     """The rows on sheet ``data``, what was asked for on sheet ``filters``."""
-    book = Workbook()
-    data = book.active
-    data.title = "data"
-    data.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        data.append([None if _missing(value) else _cell(value) for value in row])
-    filters = book.create_sheet("filters")
-    for line in lines:
-        filters.append(list(line))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    rows = (
+        [None if _missing(value) else _cell(value) for value in row] for row in frame.itertuples(index=False)
+    )
+    return tables.xlsx_bytes(frame.columns, rows, lines)
 
 
 def _missing(value: Any) -> bool:

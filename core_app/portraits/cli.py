@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from core_app.api import tables
 from core_app.db.base import utcnow
 from core_app.db.session import get_engine
 from core_app.portraits import export, queries
@@ -86,9 +87,8 @@ def export_csv(
     partial = out.with_name(out.name + ".part")
     with Session(get_engine()) as session, partial.open("w", encoding="utf-8", newline="") as stream:
         meta = export.meta_lines("portraits", {"subject_type": query.kind.value, "tag": query.tags}, utcnow())
-        written = export.write_csv(
-            stream, meta, export.portrait_header(query.kind.value), _cells(session, query)
-        )
+        header = export.portrait_header(query.kind.value)
+        written = tables.write_csv(stream, header, _cells(session, query), meta)
     partial.replace(out)  # all or nothing
     typer.echo(f"wrote {written:,} {query.kind.value} portraits to {out}")
 

@@ -1,22 +1,18 @@
 """Portraits and lifecycles as CSV: exactly the JSON rows, flattened, in the analytics export's form.
 
-The form (core_app/analytics/export.py): a UTF-8 BOM (Excel reads Chinese correctly), ``# name, value``
-lines saying what the table shows, a blank line, then a header of "中文 name" cells and the rows. A
-portrait's features become one column each; lists and dicts (top matters, channel shares) stay compact
-JSON in their cell; tags are joined with ``;``.
+Laid out by core_app/api/tables.py (BOM, ``# name, value`` lines, a blank line, the header, the rows),
+with a header of "中文 name" cells. A portrait's features become one column each; lists and dicts (top
+matters, channel shares) stay compact JSON in their cell; tags are joined with ``;``.
 """
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from core_app.portraits import lifecycle
 from features.portraits.labels import FEATURES, LABELS
 
-BOM = "\ufeff"
 PORTRAIT_BASE = ("subject_type", "subject_id", "label", "uscc", "score", "tags", "as_of", "computed_at")
 PORTRAIT_BASE_LABELS = {
     "subject_type": "画像类型",
@@ -55,30 +51,6 @@ def lifecycle_header() -> list[str]:
 
 def lifecycle_cells(row: Mapping[str, Any]) -> list[Any]:
     return [_cell(row[c]) for c in lifecycle.COLUMNS]
-
-
-def csv_text(meta: Sequence[tuple[str, str]], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """The whole file: BOM, ``# name, value`` lines, a blank line, the header, the rows."""
-    buffer = io.StringIO()
-    write_csv(buffer, meta, header, rows)
-    return buffer.getvalue()
-
-
-def write_csv(
-    out, meta: Sequence[tuple[str, str]], header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """Write the CSV to a text stream; the number of data rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    out.write(BOM)
-    for name, value in meta:
-        writer.writerow([f"# {name}", value])
-    writer.writerow([])
-    writer.writerow(header)
-    written = 0
-    for row in rows:
-        writer.writerow(row)
-        written += 1
-    return written
 
 
 def meta_lines(what: str, filters: Mapping[str, Any], generated_at: datetime) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from core_app.access import scopes
 from core_app.access.deps import require
 from core_app.access.principal import Principal
+from core_app.api import tables
 from core_app.api.deps import SessionDep
 from core_app.api.params import INT_MAX, RecordId
 from core_app.api.problems import DETAIL_RESPONSES, LIST_RESPONSES, InvalidParameterError, NotFoundError
@@ -132,10 +133,10 @@ def list_portraits(
         items = [PortraitRead(**row).model_dump(mode="json") for row in rows]
         filters = {"subject_type": query.kind.value, "tag": query.tags, "min_score": min_score}
         filters |= {"max_score": max_score, "department": department, "hall": hall, "order": order}
-        content = export.csv_text(
-            export.meta_lines("portraits", filters, utcnow()),
+        content = tables.csv_text(
             export.portrait_header(query.kind.value),
             (export.portrait_cells(item, query.kind.value) for item in items),
+            export.meta_lines("portraits", filters, utcnow()),
         )
         return _download(content, f"portraits-{query.kind.value}.csv")
     rows = queries.list_portraits(session, query, principal, offset=(page - 1) * page_size, limit=page_size)
@@ -280,10 +281,10 @@ def _answer(body: Lifecycle, format: str):
     dumped = body.model_dump(mode="json")
     subject = dumped["uscc"] or f"citizen {body.subject_id}"
     filters = {"subject": subject, "from": dumped["period_from"], "to (exclusive)": dumped["period_to"]}
-    content = export.csv_text(
-        export.meta_lines("lifecycle", filters, utcnow()),
+    content = tables.csv_text(
         export.lifecycle_header(),
         (export.lifecycle_cells(item) for item in dumped["items"]),
+        export.meta_lines("lifecycle", filters, utcnow()),
     )
     return _download(content, f"lifecycle-{body.subject_type}-{body.subject_id}.csv")
 

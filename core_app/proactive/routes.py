@@ -1,7 +1,5 @@
 """Push endpoints under ``pushes:manage``: the listing (JSON or CSV), generation and acceptance figures."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -11,6 +9,7 @@ from fastapi.responses import Response
 
 from core_app.access.deps import require
 from core_app.access.principal import Principal
+from core_app.api import tables
 from core_app.api.deps import SessionDep
 from core_app.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from core_app.api.params import INT_MAX
@@ -115,19 +114,17 @@ def list_pushes(
 
 def pushes_csv(items: list[PushRead]) -> Response:
     """The pushes as CSV (UTF-8 with BOM for Excel); reasons joined by " | ", masked as in JSON."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(LIST_COLUMNS)
+    rows = []
     for item in items:
         row = item.model_dump(mode="json")
         row["reasons"] = " | ".join(row["reasons"])
-        writer.writerow(["" if row[c] is None else row[c] for c in LIST_COLUMNS])
-    return _download(buffer.getvalue(), "pushes.csv")
+        rows.append(["" if row[c] is None else row[c] for c in LIST_COLUMNS])
+    return _download(tables.csv_text(LIST_COLUMNS, rows), "pushes.csv")
 
 
 def _download(text: str, filename: str) -> Response:
     return Response(
-        text.encode("utf-8-sig"),
+        text.encode("utf-8"),  # the text starts with its BOM
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -168,19 +165,16 @@ def push_stats(
 
 def stats_csv(report: PushStatsReport) -> Response:
     """The figures as CSV: the request first, a blank line, the groups and the total (UTF-8 with BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["# 精准推送接受率 push acceptance"])
+    lines = [("精准推送接受率 push acceptance",)]
     for name in ("period_from", "period_to", "by", "conversion_days", "generated_at", "note"):
         value = getattr(report, name)
-        writer.writerow([f"# {name}", "all" if value is None else _text(value)])
-    writer.writerow([])
+        lines.append((name, "all" if value is None else _text(value)))
     columns = ["key", "matter_name", *PushFigures.model_fields]
-    writer.writerow(columns)
+    rows = []
     for row in [*report.rows, PushStatsRow(key="total", **report.total.model_dump())]:
         values = row.model_dump()
-        writer.writerow(["" if values[c] is None else values[c] for c in columns])
-    return _download(buffer.getvalue(), "push-stats.csv")
+        rows.append(["" if values[c] is None else values[c] for c in columns])
+    return _download(tables.csv_text(columns, rows, lines), "push-stats.csv")
 
 
 def _text(value) -> str:
