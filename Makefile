@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 API_PORT ?= 8000
+COCKPIT_PORT ?= 8050
 SCALE ?= small
 
 # Offline hygiene: no telemetry, caches under ./var (see STACK.md).
@@ -13,7 +14,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 export BENTOML_HOME := $(CURDIR)/var/bentoml
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends bench-analytics bench-recommend bench-portraits
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench bench-seed bench-text bench-dispatch bench-intake bench-emotion train-emotion clean bench-trends bench-analytics bench-recommend bench-portraits bench-cockpit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +34,17 @@ demo: $(STAMP)
 	$(BIN)/butler train recommend --if-no-champion
 	$(BIN)/butler pushes generate
 	@echo ""
+	@echo "  cockpit  http://$(HOST):$(COCKPIT_PORT)/  (LED wall; sign in as the demo user leader, password demo-leader-2026)"
+	@echo "  workbench http://$(HOST):$(COCKPIT_PORT)/workbench  (as dispatcher)   handling http://$(HOST):$(COCKPIT_PORT)/handle  (as dept_handler)"
+	@echo "  analyses http://$(HOST):$(COCKPIT_PORT)/analysis   admin http://$(HOST):$(COCKPIT_PORT)/admin  (as system_admin)"
 	@echo "  API      http://$(HOST):$(API_PORT)/api/v1/events"
 	@echo "  API docs http://$(HOST):$(API_PORT)/docs"
-	@echo "  analyses http://$(HOST):$(API_PORT)/api/v1/analytics  (e.g. as the demo user leader)"
 	@echo "  bundles  http://$(HOST):$(API_PORT)/api/v1/associations/bundles  (mined 一件事 candidates)"
 	@echo "  my space http://$(HOST):$(API_PORT)/api/v1/me/space  (as the demo user citizen or enterprise)"
 	@echo "  health   http://$(HOST):$(API_PORT)/health"
 	@echo ""
+	$(BIN)/butler cockpit --host $(HOST) --port $(COCKPIT_PORT) & cockpit=$$!; \
+	trap 'kill $$cockpit 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/butler serve --host $(HOST) --port $(API_PORT)
 
 test: $(STAMP) lint test-sqlite test-postgres
@@ -66,7 +71,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends bench-analytics bench-recommend bench-portraits
+bench: bench-seed bench-text bench-dispatch bench-intake bench-emotion bench-trends bench-analytics bench-recommend bench-portraits bench-cockpit
 
 bench-seed: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed.py
@@ -109,6 +114,11 @@ bench-recommend: $(STAMP)
 # butler_portraits_large, kept: --reuse skips reseeding); about 3 minutes, 8 more with seeding.
 bench-portraits: $(STAMP)
 	$(BIN)/python benchmarks/bench_portraits.py --reuse
+
+# Request to fully rendered cockpit in headless Chromium on the medium district (SQLite file
+# var/bench/cockpit-medium.db, kept: --reuse skips reseeding); target under 2 s.
+bench-cockpit: $(STAMP)
+	$(BIN)/python benchmarks/bench_cockpit.py --reuse
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -25,6 +25,7 @@ from core_app.proactive.cli import app as pushes_app
 from core_app.seed.cli import seed
 from core_app.sla.cli import app as scheduler_app
 from core_app.warnings.cli import app as warnings_app
+from dashboards.server import cockpit
 from training.cli import models_app, train_app
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.add_typer(portraits_app, name="portraits")
 app.command(name="seed")(seed)
 app.command(name="import")(import_command)
 app.command(name="serve")(serve)
+app.command(name="cockpit")(cockpit)
 
 
 @db_app.command("upgrade")
