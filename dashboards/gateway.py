@@ -56,6 +56,11 @@ def _transport() -> httpx.WSGITransport:
     return httpx.WSGITransport(app=ASGIMiddleware(create_app()))
 
 
+def warm() -> None:
+    """Build the API now (a few seconds of imports) rather than in the first user's request."""
+    _transport()
+
+
 def _client() -> httpx.Client:
     return httpx.Client(transport=_transport(), base_url="http://butler", timeout=TIMEOUT_SECONDS)
 

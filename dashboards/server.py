@@ -16,8 +16,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from dashboards import gateway
         from dashboards.app import server  # built in each worker, after the fork
 
+        gateway.warm()
         return server()
 
 
