@@ -29,6 +29,7 @@ from core_app.events import routes as events_routes
 from core_app.intake import open311
 from core_app.intake import routes as intake_routes
 from core_app.matters import routes as matters_routes
+from core_app.modelboard import routes as modelboard_routes
 from core_app.notify import routes as notify_routes
 from core_app.org import routes as org_routes
 from core_app.people import routes as people_routes
@@ -75,6 +76,7 @@ DOMAIN_ROUTERS = (
     proactive_routes.router,
     personal_routes.router,
     portraits_routes.router,
+    modelboard_routes.router,
 )
 
 

@@ -36,6 +36,7 @@ from core_app.portraits import export, lifecycle, queries
 from core_app.portraits.models import SubjectType
 from core_app.portraits.schemas import (
     CitizenLookup,
+    FieldLabel,
     Lifecycle,
     LifecycleItem,
     PortraitPage,
@@ -47,6 +48,7 @@ from core_app.portraits.schemas import (
 from core_app.portraits.scopes import PERMISSION, within
 from core_app.portraits.service import build_portraits
 from core_app.validation.identifiers import check_id_card, check_uscc, pii_hash
+from features.portraits.labels import FEATURES, LABELS
 
 router = APIRouter(tags=["portraits"])
 
@@ -77,6 +79,13 @@ def rebuild_portraits(
     return RebuildReport(
         full=report.full, skipped=report.skipped, as_of=report.as_of, seconds=report.seconds, rows=report.rows
     )
+
+
+@router.get("/portraits/{subject_type}/fields", response_model=list[FieldLabel], responses=LIST_RESPONSES)
+def portrait_fields(subject_type: str, _: Reader) -> list[FieldLabel]:
+    """The features of this subject type's portraits, in order, with their Chinese labels (for screens)."""
+    kind = _kind(subject_type)
+    return [FieldLabel(name=name, label=LABELS.get(name, name)) for name in FEATURES[kind.value]]
 
 
 @router.get(

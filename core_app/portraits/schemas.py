@@ -31,6 +31,11 @@ class PortraitPage(BaseModel):
     page_size: int
 
 
+class FieldLabel(BaseModel):
+    name: str
+    label: str
+
+
 class TagCount(BaseModel):
     tag: str
     count: int

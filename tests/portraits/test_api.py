@@ -81,6 +81,14 @@ def test_tag_counts(client, built, auth_headers):
     assert counts["elderly"] == counts["repeat_visitor"] == 1 and counts["frequent"] == 0
 
 
+def test_fields_list_each_kinds_features_in_order_with_chinese_labels(client, engine, auth_headers):
+    fields = client.get("/api/v1/portraits/enterprise/fields", headers=auth_headers("leader")).json()
+    assert [f["name"] for f in fields] == list(FEATURES["enterprise"])
+    assert {"name": "employee_count", "label": "参保人数"} in fields
+    assert client.get("/api/v1/portraits/planet/fields", headers=auth_headers("leader")).status_code == 422
+    assert client.get("/api/v1/portraits/staff/fields", headers=auth_headers("dispatcher")).status_code == 403
+
+
 def test_csv_holds_the_json_rows_one_column_per_feature(client, built, auth_headers):
     headers = auth_headers("leader")
     items = client.get("/api/v1/portraits/staff", headers=headers).json()["items"]
