@@ -85,7 +85,7 @@ def page(title: str, *children: Any, permissions: Sequence[str] = ()) -> html.Di
         return html.Div()
     body: Any = children
     if permissions and not allowed(viewer, permissions):
-        body = forbidden()
+        body = (forbidden(),)  # one alert; unpacking the Alert itself would drop it
     return html.Div([navbar(viewer), dbc.Container([html.H1(title, className="h4 mb-3"), *body], fluid=True)])
 
 

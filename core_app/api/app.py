@@ -26,6 +26,7 @@ from core_app.emotion import routes as emotion_routes
 from core_app.events import analytics_routes as event_analytics_routes
 from core_app.events import handling_routes as event_handling_routes
 from core_app.events import routes as events_routes
+from core_app.events import worklist_routes as event_worklist_routes
 from core_app.intake import open311
 from core_app.intake import routes as intake_routes
 from core_app.matters import routes as matters_routes
@@ -62,6 +63,7 @@ DOMAIN_ROUTERS = (
     dispatch_routes.router,
     intake_routes.router,
     event_handling_routes.router,
+    event_worklist_routes.router,
     arbitration_routes.router,
     supervision_routes.router,
     sla_routes.router,

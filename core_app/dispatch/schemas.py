@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core_app.api.schemas import ReadModel
-from core_app.events.models import EventSource, Polarity, Priority
+from core_app.events.models import Complexity, EventSource, Polarity, Priority
 from core_app.privacy.masking import MaskedText
 
 
@@ -54,6 +54,13 @@ class QueueItem(ReadModel):
     return_count: int
     is_difficult: bool
     version: int
+    category_id: int | None = None
+    complexity: Complexity = Complexity.SIMPLE
+    due_at: datetime | None = Field(
+        default=None,
+        description="End-to-end target: accepted (else reported) + the handling limit of its category and "
+        "complexity (153024: simple 30 min, complex 24 h); the dispatcher's countdown.",
+    )
     top1_department_id: int | None = None
     top1_department_name: str | None = None
     top1_probability: float | None = None

@@ -18,6 +18,7 @@ from core_app.arbitration.models import DutyRuling
 from core_app.dispatch.models import DispatchRecommendation
 from core_app.events.models import Event, EventStatus
 from core_app.org.models import Department
+from core_app.sla.service import handling_due
 from features.dispatch import department_names, event_frame
 from serving.predictor import Predictor
 
@@ -41,6 +42,8 @@ QUEUE_COLUMNS = (
     "return_count",
     "is_difficult",
     "version",
+    "category_id",
+    "complexity",
 )
 
 
@@ -156,7 +159,8 @@ def _recommendation(
 
 
 def dispatch_queue(session: Session, principal: Principal, limit: int = 200) -> list[dict[str, Any]]:
-    """Events waiting for a dispatcher: most urgent first, then oldest; with the latest recommendation."""
+    """Events waiting for a dispatcher: most urgent first, then oldest; with the latest recommendation and
+    the end-to-end deadline of each."""
     latest = (
         select(func.max(DispatchRecommendation.id))
         .where(DispatchRecommendation.event_id == Event.id)
@@ -183,9 +187,11 @@ def dispatch_queue(session: Session, principal: Principal, limit: int = 200) -> 
     rows = []
     for event, department_id, department_name, probability in session.execute(statement):
         item = {column: getattr(event, column) for column in QUEUE_COLUMNS}
+        start = event.accepted_at or event.reported_at
         rows.append(
             item
             | {
+                "due_at": handling_due(session, event.category_id, event.complexity, start),
                 "top1_department_id": department_id,
                 "top1_department_name": department_name,
                 "top1_probability": probability,

@@ -47,6 +47,7 @@ EVENTS = ResourceSpec(
         "is_difficult",
         "status",
         "satisfaction",
+        "duplicate_of_id",
     ),
     ranges=EVENT_TIMESTAMPS,
     search=("event_no", "title", "description"),

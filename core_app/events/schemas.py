@@ -64,3 +64,4 @@ class EventRead(RecordRead):
     closed_at: datetime | None
     upstream_reported_at: datetime | None
     satisfaction: Satisfaction | None
+    duplicate_of_id: int | None = None

@@ -282,6 +282,19 @@ def start_timer(session: Session, assignment: Assignment, kind: TimerKind, now: 
     return timer
 
 
+def handling_due(
+    session: Session, category_id: int | None, complexity: Complexity, start: datetime
+) -> datetime:
+    """When an event whose clock started at START must be done: its handling limit (153024), no extension.
+
+    The dispatch queue counts it from acceptance: the end-to-end target the citizen sees (DOMAIN §6.1).
+    """
+    limits = resolve_limits(session, category_id, complexity)
+    working = limits.clock == SlaClock.WORKING or bool(limits.handle_working_days)
+    clock = session_memo(session, ("sla-clock", working), lambda: _clock_for(session, working))
+    return _whole_seconds(_due(clock, start, TimerKind.HANDLE, limits))
+
+
 def _due(clock: Clock, start: datetime, kind: TimerKind, limits: Limits) -> datetime:
     if kind == TimerKind.SIGN:
         return clock.add(start, limits.sign_minutes)
