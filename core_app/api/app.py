@@ -20,6 +20,7 @@ from core_app.arbitration import routes as arbitration_routes
 from core_app.associations import routes as associations_routes
 from core_app.audit import routes as audit_routes
 from core_app.cases import routes as cases_routes
+from core_app.cockpit import routes as cockpit_routes
 from core_app.dispatch import routes as dispatch_routes
 from core_app.emotion import lexicon_routes as emotion_lexicon_routes
 from core_app.emotion import routes as emotion_routes
@@ -79,6 +80,7 @@ DOMAIN_ROUTERS = (
     personal_routes.router,
     portraits_routes.router,
     modelboard_routes.router,
+    cockpit_routes.router,
 )
 
 

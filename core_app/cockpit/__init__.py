@@ -1,0 +1,1 @@
+"""Figures the leaders' cockpit needs that no other endpoint aggregates (event breakdowns)."""
