@@ -116,3 +116,12 @@ def warning_summary() -> dict[str, Any]:
 
 def frequent_matters() -> dict[str, Any]:
     return cached_get("/analytics/cases/high-frequency-matters")
+
+
+def district_name() -> str:
+    """The name of the district (the county-level region) the cockpit shows; empty if not readable."""
+    try:
+        regions = cached_get("/regions", level="county", page_size=1)["items"]
+    except api.ApiError:
+        return ""
+    return regions[0]["name"] if regions else ""

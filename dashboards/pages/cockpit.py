@@ -111,7 +111,7 @@ def _header(viewer, first: int, *, rotating: bool) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [html.Span("云溪区", className="cockpit-district"), "云管家数据驾驶舱"],
+                [html.Span(data.district_name(), className="cockpit-district"), "云管家数据驾驶舱"],
                 className="cockpit-title",
             ),
             html.Div(
