@@ -29,6 +29,7 @@ demo: $(STAMP)
 	$(BIN)/butler user demo
 	$(BIN)/butler lexicon init
 	$(BIN)/butler train dispatch --if-no-champion --search-seconds 20
+	$(BIN)/butler intake simulate --count 12
 	$(BIN)/butler portraits build
 	$(BIN)/butler associations build
 	$(BIN)/butler train recommend --if-no-champion

@@ -3,11 +3,18 @@
 from typing import Annotated
 
 import typer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from core_app.db.session import session_scope
+from core_app.db.base import utcnow
+from core_app.db.session import get_engine, session_scope
+from core_app.events.models import Event
 from core_app.intake.gazetteer import build_gazetteer, get_gazetteer
+from core_app.intake.simulate import take_in_simulated_reports
 
-intake_app = typer.Typer(help="Event intake: the gazetteer and the dispatch worker.", no_args_is_help=True)
+intake_app = typer.Typer(
+    help="Event intake: the gazetteer, the dispatch worker, simulated reports.", no_args_is_help=True
+)
 
 
 @intake_app.command("gazetteer")
@@ -53,3 +60,18 @@ def dispatch_worker(
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
     typer.echo(f"dispatch worker: {done} events taken")
+
+
+@intake_app.command("simulate")
+def simulate(
+    count: Annotated[int, typer.Option(min=1, max=500, help="Reports to take in.")] = 12,
+    seed: Annotated[int, typer.Option(help="Which reports (reproducible).")] = 7,
+) -> None:
+    """Take in COUNT reports as residents would send them now (a demo district's live work)."""
+    with Session(get_engine(), expire_on_commit=False) as session:  # intake commits as it goes
+        ids = take_in_simulated_reports(session, count, seed=seed, now=utcnow())
+        statuses = session.execute(
+            select(Event.status, func.count()).where(Event.id.in_(ids)).group_by(Event.status)
+        ).all()
+    shown = ", ".join(f"{status.value} {n}" for status, n in sorted(statuses, key=lambda s: s[0].value))
+    typer.echo(f"{len(ids)} reports taken in: {shown}")
