@@ -23,6 +23,22 @@ from core_app.privacy.rules import ensure_masking_rules, forget_rules
 # the tests that exercise it start it themselves.
 os.environ.setdefault("BUTLER_SCHEDULER", "off")
 
+# mlflow.set_tracking_uri also writes MLFLOW_TRACKING_URI into the environment, where training.tracking
+# then prefers it: without this, one test's temporary registry leaks into every later test of the same
+# worker and into the commands they start.
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
+_MLFLOW_URI_AT_START = os.environ.get(MLFLOW_URI_ENV)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_mlflow_registry() -> Iterator[None]:
+    yield
+    if _MLFLOW_URI_AT_START is None:
+        os.environ.pop(MLFLOW_URI_ENV, None)
+    else:
+        os.environ[MLFLOW_URI_ENV] = _MLFLOW_URI_AT_START
+
+
 DB_FIXTURES = {"db_url", "engine", "session", "client", "auth_headers"}
 
 

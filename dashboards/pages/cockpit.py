@@ -393,7 +393,7 @@ def street_bars(scale):
 def category_bars(scale):
     rows = data.event_counts("category", category_level=1)["rows"]
     return figures.bars(
-        [r["key_name"] for r in rows],
+        [r["key_name"] or "未分类" for r in rows],  # events nobody has categorised yet
         [r["count"] for r in rows],
         [r["key_id"] for r in rows],
         scale=scale or 1,

@@ -54,7 +54,7 @@ def _butler(*args: str, env: dict[str, str]) -> None:
 
 
 def _district_env(directory: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}  # the district's own registry
     env.update(
         BUTLER_DATABASE_URL=f"sqlite:///{directory / 'demo.db'}",
         BUTLER_VAR_DIR=str(directory / "var"),
@@ -73,6 +73,7 @@ def _build_demo_district(directory: Path) -> None:
     _butler("user", "demo", env=env)
     _butler("lexicon", "init", env=env)
     _butler("train", "dispatch", "--search-seconds", "5", env=env)
+    _butler("intake", "simulate", "--count", "12", env=env)
     _butler("portraits", "build", env=env)
     _butler("associations", "build", env=env)
 

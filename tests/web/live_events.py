@@ -37,7 +37,7 @@ def make_live_events(
 ) -> dict[str, list[int]]:
     """Take COUNT new events in through intake (in a child process): {"events": their ids in order,
     "repeats": the id of a second report of the first event, which intake links as its duplicate}."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}  # the district's registry
     env.update(
         BUTLER_DATABASE_URL=database_url,
         BUTLER_VAR_DIR=str(var_dir),
