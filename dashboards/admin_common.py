@@ -1,18 +1,19 @@
 """What the back-office pages share: their sections, Chinese labels, form pieces and how API refusals show."""
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards import api, components
 from dashboards.auth import Viewer, current_viewer
 from dashboards.gateway import ApiError
+from dashboards.labels import BY_KIND as LABELS
 
 LIST_PAGE_SIZE = 200  # the API's largest page
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -72,96 +73,7 @@ def visible_sections(viewer: Viewer) -> list[Section]:
     return [section for section in SECTIONS if can_view(viewer, section)]
 
 
-# --- Chinese labels of the API's codes -------------------------------------------------------------------
-
-LABELS: dict[str, dict[str, str]] = {
-    "hall_kind": {
-        "service_center": "政务服务中心",
-        "convenience_point": "便民服务网点",
-        "self_service_point": "自助办理点",
-    },
-    "region_level": {
-        "city": "市",
-        "county": "县（区）",
-        "town": "镇（街道）",
-        "village": "村（社区）",
-        "grid": "网格",
-    },
-    "window_kind": {"comprehensive": "综合窗口", "department": "部门窗口", "special": "特殊窗口"},
-    "window_status": {"open": "开放", "paused": "暂停", "closed": "关闭"},
-    "calendar_source": {"chinese_calendar": "法定日历", "admin": "管理员录入"},
-    "publication_kind": {
-        "notice": "通知公告",
-        "policy": "政策文件",
-        "guide": "办事指南",
-        "led_banner": "LED横幅",
-    },
-    "publication_status": {
-        "draft": "草稿",
-        "pending_review": "待审核",
-        "scheduled": "定时发布",
-        "published": "已发布",
-        "withdrawn": "已撤回",
-        "expired": "已过期",
-    },
-    "publication_target": {
-        "cockpit": "驾驶舱",
-        "led": "LED大屏",
-        "hall_screen": "大厅屏",
-        "personal_space": "个人空间",
-    },
-    "publication_channel": {"in_app": "站内消息", "sms": "短信", "app_push": "App推送"},
-    "matter_type": {
-        "admin_licensing": "行政许可",
-        "admin_confirmation": "行政确认",
-        "admin_payment": "行政给付",
-        "admin_reward": "行政奖励",
-        "admin_ruling": "行政裁决",
-        "admin_levy": "行政征收",
-        "other_power": "其他权力",
-        "public_service": "公共服务",
-    },
-    "limit_unit": {"working_day": "工作日", "calendar_day": "自然日", "hour": "小时"},
-    "matter_status": {"active": "在用", "suspended": "暂停", "revoked": "已取消"},
-    "bundle_origin": {"official": "官方", "mined": "挖掘"},
-    "bundle_status": {"candidate": "候选", "approved": "已批准", "active": "在用", "retired": "停用"},
-    "rule_type": {
-        "receipt_response": "收件响应",
-        "acceptance_response": "受理响应",
-        "near_due": "临期",
-        "overdue": "超期",
-        "special_step_duration": "特殊环节时长",
-        "abnormal_count": "异常件数",
-        "bad_review": "差评",
-        "sign_sla": "事件签收时限",
-        "handle_sla": "事件处置时限",
-    },
-    "threshold_unit": {"working_minutes": "工作分钟", "minutes": "分钟", "count": "件数", "ratio": "比例"},
-    "recipient": {
-        "handler": "经办人",
-        "dept_admin": "部门管理员",
-        "hall_manager": "大厅管理员",
-        "supervisor": "督查督办",
-    },
-    "warning_channel": {"ding": "浙政钉", "sms": "短信", "in_app": "站内消息"},
-    "complexity": {"simple": "简单", "complex": "复杂"},
-    "sla_clock": {"natural": "自然时间", "working": "工作时间"},
-    "event_source": {
-        "hotline_12345": "12345热线",
-        "grid": "网格",
-        "epidemic": "疫情防控",
-        "cyber_security": "网络安全",
-        "livelihood": "民生诉求",
-        "gov_online": "政府在线",
-        "city_12345": "市12345",
-        "city_cross_border_truck": "市跨境货车",
-        "city_livelihood": "市民生诉求",
-        "city_grid": "市网格",
-        "mobile": "移动端上报",
-    },
-    "scope": {"all": "全区", "department": "部门", "region": "区域", "hall": "大厅", "self": "本人"},
-    "auth_source": {"local": "本地账号"},
-}
+# --- Chinese labels of the API's codes (dashboards/labels.py) ---------------------------------------------
 
 
 def label(kind: str, code: Any) -> str:
@@ -398,3 +310,132 @@ def selection(
     if new_selected == list(old_selected or []) and same_row:
         return no_update
     return new_selected
+
+
+# --- What every section page does the same way -----------------------------------------------------------
+
+
+def viewer_can(*permissions: str) -> bool:
+    """Whether the signed-in viewer holds any of PERMISSIONS (the API enforces them anyway)."""
+    viewer = current_viewer()
+    return viewer is not None and any(viewer.can(permission) for permission in permissions)
+
+
+def bump(refresh: int | None) -> int:
+    """The next value of a page's refresh store: every list listening to it reloads."""
+    return (refresh or 0) + 1
+
+
+def tab(text: str, tab_id: str, *children: Any) -> dbc.Tab:
+    return dbc.Tab(html.Div(list(children), className="pt-3"), label=text, tab_id=tab_id)
+
+
+def list_and_editor(prefix: str, columns: list[tuple[str, str]], *above: Any) -> list[Any]:
+    """What stands above the list, the list (single selection) and, beside it, the selected record's editor:
+    ids PREFIX-table, PREFIX-feedback and PREFIX-editor."""
+    table = components.table(f"{prefix}-table", [], columns, row_selectable="single", selected_rows=[])
+    return [
+        *above,
+        dbc.Row(
+            [
+                dbc.Col(table, lg=7),
+                dbc.Col([html.Div(id=f"{prefix}-feedback"), html.Div(id=f"{prefix}-editor")], lg=5),
+            ],
+            className="g-3",
+        ),
+    ]
+
+
+def hint(text: str) -> html.P:
+    """What an editor panel says when there is nothing to edit."""
+    return html.P(text, className="text-muted")
+
+
+def reloaded(
+    rows: list[dict[str, Any]],
+    old_rows: list[dict[str, Any]] | None,
+    old_selected: list[int] | None,
+    key: str = "id",
+) -> tuple[list[dict[str, Any]], Any]:
+    """A list callback's answer: the new rows and their selection (set on the page's first load)."""
+    return rows, selection(old_rows, old_selected, rows, key, first_load=ctx.triggered_id is None)
+
+
+def pressed_pattern() -> dict[str, Any] | None:
+    """The id of the pattern-matching button that was really pressed (None when it only appeared)."""
+    pressed = ctx.triggered[0]["value"] if ctx.triggered else None
+    return ctx.triggered_id if pressed and isinstance(ctx.triggered_id, dict) else None
+
+
+def unchanged() -> tuple[dbc.Alert, Any]:
+    """A save callback's answer when the form changed nothing."""
+    return dbc.Alert("没有修改。", color="secondary"), no_update
+
+
+def submit(
+    method: str,
+    path: str,
+    body: Any,
+    field_labels: Mapping[str, str],
+    message: str | Callable[[Any], str],
+    then: Any,
+) -> tuple[Any, Any]:
+    """Send a form to the API. Refused: (the refusal, no update); else (MESSAGE as done, THEN), either of
+    them called with the API's answer when it is a function."""
+    try:
+        answer = api.send(method, path, body)
+    except ApiError as error:
+        return refusal(error, field_labels), no_update
+    return done(message(answer) if callable(message) else message), then(answer) if callable(then) else then
+
+
+def can_write(path: str) -> bool:
+    """Whether the viewer may change what the section at PATH shows."""
+    return viewer_can(*SECTION_BY_PATH[path].write)
+
+
+# The callback wiring of a list_and_editor panel, by its PREFIX.
+
+
+def list_wiring(prefix: str, *inputs: Input) -> tuple[Any, ...]:
+    """A list's loader: it sets the rows and selection of PREFIX-table when any of INPUTS changes, and gets
+    the old ones (to keep the same record selected)."""
+    table = f"{prefix}-table"
+    return (
+        Output(table, "data"),
+        Output(table, "selected_rows"),
+        *inputs,
+        State(table, "data"),
+        State(table, "selected_rows"),
+    )
+
+
+def editor_wiring(prefix: str) -> tuple[Any, ...]:
+    """An editor: it fills PREFIX-editor for the row selected in PREFIX-table."""
+    return (
+        Output(f"{prefix}-editor", "children"),
+        Input(f"{prefix}-table", "selected_rows"),
+        State(f"{prefix}-table", "data"),
+    )
+
+
+# Pages whose saves select the record saved: a focus store {"id": record id, "n": saves so far} that the list
+# listens to.
+
+
+def next_focus(focus: Mapping[str, Any] | None, record_id: Any) -> dict[str, Any]:
+    """The focus store's value after RECORD_ID was saved: the list reloads and selects it."""
+    return {"id": record_id, "n": (focus or {}).get("n", 0) + 1}
+
+
+def focused(
+    rows: list[dict[str, Any]],
+    focus_store: str,
+    focus: Mapping[str, Any] | None,
+    old_rows: list[dict[str, Any]] | None,
+    old_selected: list[int] | None,
+) -> tuple[list[dict[str, Any]], Any]:
+    """Like reloaded, but after a save (FOCUS_STORE changed) the saved record is the one selected."""
+    if ctx.triggered_id == focus_store and focus and focus.get("id"):
+        return rows, index_of(rows, focus["id"])
+    return reloaded(rows, old_rows, old_selected)

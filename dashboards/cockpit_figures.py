@@ -23,41 +23,6 @@ TEXT = "#dbe7ff"
 LAT_STRETCH = 1 / math.cos(math.radians(22.6))  # the district lies near 22.6° N
 MUTED = "#8fb3e8"
 
-SOURCE_LABELS = {
-    "hotline_12345": "12345热线",
-    "grid": "网格上报",
-    "epidemic": "疫情防控",
-    "cyber_security": "网络安全",
-    "livelihood": "民生诉求",
-    "gov_online": "政务网站",
-    "city_12345": "市级12345",
-    "city_cross_border_truck": "跨境货车",
-    "city_livelihood": "市级民生",
-    "city_grid": "市级网格",
-    "mobile": "移动端",
-}
-STATUS_LABELS = {
-    "received": "已接收",
-    "invalid": "无效",
-    "pending_dispatch": "待派遣",
-    "dispatched": "已派遣",
-    "signed": "已签收",
-    "in_progress": "处置中",
-    "handled": "已办结",
-    "closed": "已结案",
-    "in_arbitration": "仲裁中",
-}
-CASE_STATUS_LABELS = {
-    "submitted": "已提交",
-    "received": "已收件",
-    "accepted": "已受理",
-    "in_approval": "审批中",
-    "suspended": "已挂起",
-    "completed": "已办结",
-    "rejected": "不予受理",
-    "returned": "已退件",
-    "voided": "已作废",
-}
 # The key-link indicators of the warning radar: (indicator, axis label). All rates where higher is worse.
 RADAR_AXES = (
     ("overdue_rate", "超期率"),

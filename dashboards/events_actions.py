@@ -5,7 +5,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 
 from dashboards import api
-from dashboards.events_labels import FIELD
+from dashboards.labels import FIELD
 
 
 def refusal_text(error: api.ApiError) -> str:

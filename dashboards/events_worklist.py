@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboards.events_countdown import countdown_span
-from dashboards.events_labels import DUE_KIND, PRIORITY, PRIORITY_COLOR, STATUS, label
+from dashboards.labels import DUE_KIND, PRIORITY, PRIORITY_COLOR, STATUS, label
 
 # The actions the page has a form for; any other action the API allows is only named.
 FORMS = (

@@ -8,11 +8,11 @@ import networkx as nx
 import plotly.graph_objects as go
 
 from dashboards.components import COLORWAY, TEMPLATE, empty_figure
+from dashboards.labels import BUNDLE_STATUS
 
 LAYOUT_SEED = 7  # the same picture every time the page opens
 UNGROUPED = "未归入一件事"
 UNGROUPED_COLOR = "#94a3b8"
-STATUS_LABELS = {"candidate": "候选", "approved": "已批准", "active": "已启用", "retired": "已停用"}
 
 
 def positions(graph: dict[str, Any]) -> dict[int, tuple[float, float]]:
@@ -153,7 +153,7 @@ def bundle_row(bundle: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": bundle["id"],
         "name": bundle["name"],
-        "status": STATUS_LABELS.get(bundle["status"], bundle["status"]),
+        "status": BUNDLE_STATUS.get(bundle["status"], bundle["status"]),
         "score": None if bundle["score"] is None else round(bundle["score"], 2),
         "lead_department_name": bundle.get("lead_department_name") or "—",
         "path": " → ".join(names.get(m, str(m)) for m in bundle["path"]),

@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from dashboards import components
 from dashboards.events_countdown import countdown_span
-from dashboards.events_labels import POLARITY, PRIORITY, PRIORITY_COLOR, RISK, SOURCE, label, reason_text
+from dashboards.labels import POLARITY, PRIORITY, PRIORITY_COLOR, RISK, SOURCE, label, reason_text
 
 STREETS_FILE = Path(__file__).parent / "geo" / "streets.geojson"
 

@@ -9,8 +9,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import admin_common as ac
-from dashboards import api, components
-from dashboards.auth import current_viewer
+from dashboards import components
 from dashboards.gateway import ApiError
 
 PATH = "/admin/halls"
@@ -29,15 +28,6 @@ WINDOW_FIELDS = {
 ZONE_FIELDS = {"hall_id": "大厅", "name": "区域名称", "floor": "楼层"}
 POST_FIELDS = {"staff_id": "人员", "window_id": "窗口", "valid_from": "上岗日期", "valid_to": "离岗日期"}
 DAY_FIELDS = {"day": "日期", "is_workday": "类型", "name": "名称"}
-
-
-def _can_write() -> bool:
-    viewer = current_viewer()
-    return viewer is not None and viewer.can("org:write")
-
-
-def _bump(refresh: int | None) -> int:
-    return (refresh or 0) + 1
 
 
 # --- Lookups: names instead of ids ---------------------------------------------------------------------
@@ -66,25 +56,6 @@ def _zone_label(zone: dict[str, Any], halls: dict[int, str]) -> str:
 # --- Layout ----------------------------------------------------------------------------------------------
 
 
-def _tab(label: str, tab_id: str, *children: Any) -> dbc.Tab:
-    return dbc.Tab(html.Div(list(children), className="pt-3"), label=label, tab_id=tab_id)
-
-
-def _list_and_editor(name: str, columns: list[tuple[str, str]], *filters: Any) -> list[Any]:
-    """A filter row, the list (single selection) and, beside it, the selected record's editor."""
-    table = components.table(f"{P}-{name}-table", [], columns, row_selectable="single", selected_rows=[])
-    return [
-        *filters,
-        dbc.Row(
-            [
-                dbc.Col(table, lg=7),
-                dbc.Col([html.Div(id=f"{P}-{name}-feedback"), html.Div(id=f"{P}-{name}-editor")], lg=5),
-            ],
-            className="g-3",
-        ),
-    ]
-
-
 def _body(can_edit: bool) -> list[Any]:
     halls = _halls()
     hall_options = [{"label": h["name"], "value": h["id"]} for h in halls]
@@ -95,11 +66,11 @@ def _body(can_edit: bool) -> list[Any]:
         *([] if can_edit else [ac.read_only_note()]),
         dbc.Tabs(
             [
-                _tab(
+                ac.tab(
                     "大厅",
                     "halls",
-                    *_list_and_editor(
-                        "hall",
+                    *ac.list_and_editor(
+                        f"{P}-hall",
                         [
                             ("code", "编码"),
                             ("name", "名称"),
@@ -109,11 +80,11 @@ def _body(can_edit: bool) -> list[Any]:
                         ],
                     ),
                 ),
-                _tab(
+                ac.tab(
                     "窗口",
                     "windows",
-                    *_list_and_editor(
-                        "window",
+                    *ac.list_and_editor(
+                        f"{P}-window",
                         [
                             ("window_no", "窗口号"),
                             ("zone", "区域"),
@@ -135,16 +106,18 @@ def _body(can_edit: bool) -> list[Any]:
                         ),
                     ),
                 ),
-                _tab(
+                ac.tab(
                     "区域",
                     "zones",
-                    *_list_and_editor("zone", [("hall", "大厅"), ("name", "区域名称"), ("floor", "楼层")]),
+                    *ac.list_and_editor(
+                        f"{P}-zone", [("hall", "大厅"), ("name", "区域名称"), ("floor", "楼层")]
+                    ),
                 ),
-                _tab(
+                ac.tab(
                     "人事岗",
                     "posts",
-                    *_list_and_editor(
-                        "post",
+                    *ac.list_and_editor(
+                        f"{P}-post",
                         [
                             ("staff", "人员"),
                             ("window", "窗口"),
@@ -154,11 +127,11 @@ def _body(can_edit: bool) -> list[Any]:
                         ],
                     ),
                 ),
-                _tab(
+                ac.tab(
                     "工作日历",
                     "calendar",
-                    *_list_and_editor(
-                        "day",
+                    *ac.list_and_editor(
+                        f"{P}-day",
                         [("day", "日期"), ("kind", "类型"), ("name", "名称"), ("source_label", "来源")],
                         ac.form_row(
                             ac.field(
@@ -185,19 +158,13 @@ def _hall_rows() -> list[dict[str, Any]]:
     return [h | {"kind_label": ac.label("hall_kind", h["kind"])} for h in _halls()]
 
 
-@callback(
-    Output(f"{P}-hall-table", "data"),
-    Output(f"{P}-hall-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-hall-table", "data"),
-    State(f"{P}-hall-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-hall", Input(f"{P}-refresh", "data")))
 def _load_halls(_refresh, old_rows, old_selected):
     try:
         rows = _hall_rows()
     except ApiError:
         return [], []
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _hall_form(hall: dict[str, Any]) -> Any:
@@ -247,16 +214,12 @@ def _hall_details(hall: dict[str, Any]) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-hall-editor", "children"),
-    Input(f"{P}-hall-table", "selected_rows"),
-    State(f"{P}-hall-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-hall"))
 def _hall_editor(selected, rows):
     hall = ac.selected_row(rows, selected)
     if hall is None:
-        return html.P("在左侧选择一个大厅。", className="text-muted")
-    return _hall_form(hall) if _can_write() else _hall_details(hall)
+        return ac.hint("在左侧选择一个大厅。")
+    return _hall_form(hall) if ac.can_write(PATH) else _hall_details(hall)
 
 
 @callback(
@@ -286,12 +249,9 @@ def _save_hall(clicks, selected, rows, name, kind, address, opening, norest, ref
     }
     body = ac.changed_fields(hall, edited)
     if not body:
-        return dbc.Alert("没有修改。", color="secondary"), dash.no_update
-    try:
-        api.send("PATCH", f"/admin/halls/{hall['id']}", body)
-    except ApiError as error:
-        return ac.refusal(error, HALL_FIELDS), dash.no_update
-    return ac.done(f"已保存大厅“{name}”。"), _bump(refresh)
+        return ac.unchanged()
+    path = f"/admin/halls/{hall['id']}"
+    return ac.submit("PATCH", path, body, HALL_FIELDS, f"已保存大厅“{name}”。", ac.bump(refresh))
 
 
 # --- Windows and their matters ---------------------------------------------------------------------------
@@ -314,20 +274,13 @@ def _window_rows(hall_id: Any) -> list[dict[str, Any]]:
     ]
 
 
-@callback(
-    Output(f"{P}-window-table", "data"),
-    Output(f"{P}-window-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    Input(f"{P}-window-hall", "value"),
-    State(f"{P}-window-table", "data"),
-    State(f"{P}-window-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-window", Input(f"{P}-refresh", "data"), Input(f"{P}-window-hall", "value")))
 def _load_windows(_refresh, hall_id, old_rows, old_selected):
     try:
         rows = _window_rows(hall_id)
     except ApiError:
         return [], []
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _window_form(window: dict[str, Any]) -> Any:
@@ -420,17 +373,13 @@ def _window_details(window: dict[str, Any]) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-window-editor", "children"),
-    Input(f"{P}-window-table", "selected_rows"),
-    State(f"{P}-window-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-window"))
 def _window_editor(selected, rows):
     window = ac.selected_row(rows, selected)
     if window is None:
-        return html.P("在左侧选择一个窗口。", className="text-muted")
+        return ac.hint("在左侧选择一个窗口。")
     try:
-        return _window_form(window) if _can_write() else _window_details(window)
+        return _window_form(window) if ac.can_write(PATH) else _window_details(window)
     except ApiError as error:
         return components.error_alert(error)
 
@@ -467,12 +416,11 @@ def _save_window(clicks, selected, rows, number, status, kind, zone, department,
     }
     body = ac.changed_fields(window, edited)
     if not body:
-        return dbc.Alert("没有修改。", color="secondary"), dash.no_update
-    try:
-        api.send("PATCH", f"/admin/windows/{window['id']}", body)
-    except ApiError as error:
-        return ac.refusal(error, WINDOW_FIELDS), dash.no_update
-    return ac.done(f"已保存窗口 {edited['window_no']}。"), _bump(refresh)
+        return ac.unchanged()
+    message = f"已保存窗口 {edited['window_no']}。"
+    return ac.submit(
+        "PATCH", f"/admin/windows/{window['id']}", body, WINDOW_FIELDS, message, ac.bump(refresh)
+    )
 
 
 @callback(
@@ -489,30 +437,27 @@ def _save_window_matters(clicks, selected, rows, matter_ids, refresh):
     window = ac.selected_row(rows, selected)
     if not clicks or window is None:
         raise PreventUpdate
-    try:
-        saved = api.send("PUT", f"/admin/windows/{window['id']}/matters", {"matter_ids": matter_ids or []})
-    except ApiError as error:
-        return ac.refusal(error, WINDOW_FIELDS), dash.no_update
-    return ac.done(f"窗口 {window['window_no']} 现可办 {len(saved['matter_ids'])} 项事项。"), _bump(refresh)
+    return ac.submit(
+        "PUT",
+        f"/admin/windows/{window['id']}/matters",
+        {"matter_ids": matter_ids or []},
+        WINDOW_FIELDS,
+        lambda saved: f"窗口 {window['window_no']} 现可办 {len(saved['matter_ids'])} 项事项。",
+        ac.bump(refresh),
+    )
 
 
 # --- Zones -----------------------------------------------------------------------------------------------
 
 
-@callback(
-    Output(f"{P}-zone-table", "data"),
-    Output(f"{P}-zone-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-zone-table", "data"),
-    State(f"{P}-zone-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-zone", Input(f"{P}-refresh", "data")))
 def _load_zones(_refresh, old_rows, old_selected):
     try:
         halls = ac.id_map(_halls())
         rows = [z | {"hall": halls.get(z["hall_id"], "")} for z in _zones()]
     except ApiError:
         return [], []
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _zone_form(zone: dict[str, Any] | None) -> Any:
@@ -554,15 +499,11 @@ def _zone_form(zone: dict[str, Any] | None) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-zone-editor", "children"),
-    Input(f"{P}-zone-table", "selected_rows"),
-    State(f"{P}-zone-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-zone"))
 def _zone_editor(selected, rows):
     zone = ac.selected_row(rows, selected)
-    if not _can_write():
-        return html.P("区域按大厅、楼层划分窗口。", className="text-muted")
+    if not ac.can_write(PATH):
+        return ac.hint("区域按大厅、楼层划分窗口。")
     try:
         return _zone_form(zone)
     except ApiError as error:
@@ -585,18 +526,14 @@ def _save_zone(clicks, selected, rows, hall_id, name, floor, refresh):
     if not clicks:
         raise PreventUpdate
     zone = ac.selected_row(rows, selected)
-    try:
-        if zone is None:
-            body = {"hall_id": _as_int(hall_id), "name": name or "", "floor": floor}
-            api.send("POST", "/admin/hall-zones", body)
-        else:
-            body = ac.changed_fields(zone, {"name": name or "", "floor": floor})
-            if not body:
-                return dbc.Alert("没有修改。", color="secondary"), dash.no_update
-            api.send("PATCH", f"/admin/hall-zones/{zone['id']}", body)
-    except ApiError as error:
-        return ac.refusal(error, ZONE_FIELDS), dash.no_update
-    return ac.done(f"已保存区域“{name}”。"), _bump(refresh)
+    message = f"已保存区域“{name}”。"
+    if zone is None:
+        body = {"hall_id": _as_int(hall_id), "name": name or "", "floor": floor}
+        return ac.submit("POST", "/admin/hall-zones", body, ZONE_FIELDS, message, ac.bump(refresh))
+    body = ac.changed_fields(zone, {"name": name or "", "floor": floor})
+    if not body:
+        return ac.unchanged()
+    return ac.submit("PATCH", f"/admin/hall-zones/{zone['id']}", body, ZONE_FIELDS, message, ac.bump(refresh))
 
 
 # --- Staff posts -----------------------------------------------------------------------------------------
@@ -611,13 +548,7 @@ def _window_labels() -> dict[int, str]:
     return {w["id"]: f"{halls.get(w['hall_id'], '')} {w['window_no']}" for w in ac.fetch_all("/windows")}
 
 
-@callback(
-    Output(f"{P}-post-table", "data"),
-    Output(f"{P}-post-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-post-table", "data"),
-    State(f"{P}-post-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-post", Input(f"{P}-refresh", "data")))
 def _load_posts(_refresh, old_rows, old_selected):
     try:
         staff = {s["id"]: f"{s['name']}（{s['staff_no']}）" for s in ac.fetch_all("/staff")}
@@ -636,7 +567,7 @@ def _load_posts(_refresh, old_rows, old_selected):
         }
         for p in posts
     ]
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _post_form(post: dict[str, Any] | None) -> Any:
@@ -683,14 +614,10 @@ def _post_form(post: dict[str, Any] | None) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-post-editor", "children"),
-    Input(f"{P}-post-table", "selected_rows"),
-    State(f"{P}-post-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-post"))
 def _post_editor(selected, rows):
-    if not _can_write():
-        return html.P("人事岗：人员在某窗口的任职期间。", className="text-muted")
+    if not ac.can_write(PATH):
+        return ac.hint("人事岗：人员在某窗口的任职期间。")
     post = ac.selected_row(rows, selected)
     try:
         return _post_form(post if post and post["valid_to"] == "在岗" else None)
@@ -712,11 +639,7 @@ def _create_post(clicks, staff_id, window_id, valid_from, refresh):
     if not clicks:
         raise PreventUpdate
     body = {"staff_id": staff_id, "window_id": window_id, "valid_from": ac.blank_to_none(valid_from)}
-    try:
-        api.send("POST", "/admin/staff-posts", body)
-    except ApiError as error:
-        return ac.refusal(error, POST_FIELDS), dash.no_update
-    return ac.done("已新增人事岗。"), _bump(refresh)
+    return ac.submit("POST", "/admin/staff-posts", body, POST_FIELDS, "已新增人事岗。", ac.bump(refresh))
 
 
 @callback(
@@ -733,24 +656,17 @@ def _end_post(clicks, selected, rows, valid_to, refresh):
     post = ac.selected_row(rows, selected)
     if not clicks or post is None:
         raise PreventUpdate
-    try:
-        api.send("PATCH", f"/admin/staff-posts/{post['id']}", {"valid_to": ac.blank_to_none(valid_to)})
-    except ApiError as error:
-        return ac.refusal(error, POST_FIELDS), dash.no_update
-    return ac.done(f"{post['staff']} 的岗位已于 {valid_to} 结束。"), _bump(refresh)
+    body = {"valid_to": ac.blank_to_none(valid_to)}
+    message = f"{post['staff']} 的岗位已于 {valid_to} 结束。"
+    return ac.submit(
+        "PATCH", f"/admin/staff-posts/{post['id']}", body, POST_FIELDS, message, ac.bump(refresh)
+    )
 
 
 # --- Working calendar ------------------------------------------------------------------------------------
 
 
-@callback(
-    Output(f"{P}-day-table", "data"),
-    Output(f"{P}-day-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    Input(f"{P}-day-year", "value"),
-    State(f"{P}-day-table", "data"),
-    State(f"{P}-day-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-day", Input(f"{P}-refresh", "data"), Input(f"{P}-day-year", "value")))
 def _load_days(_refresh, year, old_rows, old_selected):
     year = int(year or date.today().year)
     try:
@@ -765,7 +681,7 @@ def _load_days(_refresh, year, old_rows, old_selected):
         }
         for d in days
     ]
-    return rows, ac.selection(old_rows, old_selected, rows, key="day", first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected, key="day")
 
 
 def _day_form(day: dict[str, Any] | None) -> Any:
@@ -809,14 +725,10 @@ def _day_form(day: dict[str, Any] | None) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-day-editor", "children"),
-    Input(f"{P}-day-table", "selected_rows"),
-    State(f"{P}-day-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-day"))
 def _day_editor(selected, rows):
-    if not _can_write():
-        return html.P("工作日历决定办理时限的工作日计算。", className="text-muted")
+    if not ac.can_write(PATH):
+        return ac.hint("工作日历决定办理时限的工作日计算。")
     return _day_form(ac.selected_row(rows, selected))
 
 
@@ -838,11 +750,8 @@ def _save_day(save_clicks, delete_clicks, day, workday, name, refresh):
         return ac.refusal(
             ApiError(422, "输入有误", errors=[{"field": "day", "reason": "请选择日期"}]), DAY_FIELDS
         ), (dash.no_update)
-    try:
-        if ctx.triggered_id == f"{P}-day-delete":
-            api.send("DELETE", f"/admin/calendar-days/{day}")
-            return ac.done(f"已删除 {day} 的管理员录入。"), _bump(refresh)
-        api.send("PUT", f"/admin/calendar-days/{day}", {"is_workday": workday == "true", "name": name or ""})
-    except ApiError as error:
-        return ac.refusal(error, DAY_FIELDS), dash.no_update
-    return ac.done(f"已保存 {day}。"), _bump(refresh)
+    path = f"/admin/calendar-days/{day}"
+    if ctx.triggered_id == f"{P}-day-delete":
+        return ac.submit("DELETE", path, None, DAY_FIELDS, f"已删除 {day} 的管理员录入。", ac.bump(refresh))
+    body = {"is_workday": workday == "true", "name": name or ""}
+    return ac.submit("PUT", path, body, DAY_FIELDS, f"已保存 {day}。", ac.bump(refresh))

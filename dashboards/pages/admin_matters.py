@@ -4,14 +4,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import admin_common as ac
-from dashboards import api, components
+from dashboards import components
 from dashboards.admin_format import MATTER_FLAGS as FLAGS
 from dashboards.admin_format import evidence_text, limit_text, matter_changes
-from dashboards.auth import current_viewer
 from dashboards.gateway import ApiError
 
 PATH = "/admin/matters"
@@ -35,11 +34,6 @@ BUNDLE_MOVES = {
     "active": (("retired", "停用", "secondary"),),
     "retired": (("active", "重新启用", "success"),),
 }
-
-
-def _can_write() -> bool:
-    viewer = current_viewer()
-    return viewer is not None and viewer.can("matters:write")
 
 
 def _departments() -> dict[int, str]:
@@ -70,28 +64,16 @@ def _catalog(department_options: list[dict[str, Any]]) -> list[Any]:
             ),
         ),
         html.Div(id=f"{P}-count", className="small text-muted mb-1"),
-        dbc.Row(
+        *ac.list_and_editor(
+            P,
             [
-                dbc.Col(
-                    components.table(
-                        f"{P}-table",
-                        [],
-                        [
-                            ("code", "事项编码"),
-                            ("name", "事项名称"),
-                            ("department", "实施部门"),
-                            ("limit", "承诺/法定时限"),
-                            ("visits", "跑动"),
-                            ("status_label", "状态"),
-                        ],
-                        row_selectable="single",
-                        selected_rows=[],
-                    ),
-                    lg=7,
-                ),
-                dbc.Col([html.Div(id=f"{P}-feedback"), html.Div(id=f"{P}-editor")], lg=5),
+                ("code", "事项编码"),
+                ("name", "事项名称"),
+                ("department", "实施部门"),
+                ("limit", "承诺/法定时限"),
+                ("visits", "跑动"),
+                ("status_label", "状态"),
             ],
-            className="g-3",
         ),
     ]
 
@@ -102,28 +84,16 @@ def _bundles() -> list[Any]:
         ac.form_row(
             ac.field("状态", dbc.Select(id=f"{P}-bundle-status", options=statuses, value=ac.ANY), 3),
         ),
-        dbc.Row(
+        *ac.list_and_editor(
+            f"{P}-bundle",
             [
-                dbc.Col(
-                    components.table(
-                        f"{P}-bundle-table",
-                        [],
-                        [
-                            ("name", "一件事"),
-                            ("origin_label", "来源"),
-                            ("status_label", "状态"),
-                            ("score", "挖掘得分"),
-                            ("matter_count", "事项数"),
-                            ("lead", "牵头部门"),
-                        ],
-                        row_selectable="single",
-                        selected_rows=[],
-                    ),
-                    lg=7,
-                ),
-                dbc.Col([html.Div(id=f"{P}-bundle-feedback"), html.Div(id=f"{P}-bundle-editor")], lg=5),
+                ("name", "一件事"),
+                ("origin_label", "来源"),
+                ("status_label", "状态"),
+                ("score", "挖掘得分"),
+                ("matter_count", "事项数"),
+                ("lead", "牵头部门"),
             ],
-            className="g-3",
         ),
     ]
 
@@ -135,12 +105,8 @@ def _body(can_edit: bool) -> list[Any]:
         *([] if can_edit else [ac.read_only_note()]),
         dbc.Tabs(
             [
-                dbc.Tab(
-                    html.Div(_catalog(department_options), className="pt-3"),
-                    label="事项目录",
-                    tab_id="catalog",
-                ),
-                dbc.Tab(html.Div(_bundles(), className="pt-3"), label="一件事", tab_id="bundles"),
+                ac.tab("事项目录", "catalog", *_catalog(department_options)),
+                ac.tab("一件事", "bundles", *_bundles()),
             ],
             id=f"{P}-tabs",
             active_tab="catalog",
@@ -184,11 +150,7 @@ def _load(_refresh, q, status, department_id, old_rows, old_selected):
     except ApiError as error:
         return [], [], components.error_alert(error)
     rows = [_matter_row(m, departments) for m in matters]
-    return (
-        rows,
-        ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None),
-        f"共 {len(rows)} 项事项",
-    )
+    return (*ac.reloaded(rows, old_rows, old_selected), f"共 {len(rows)} 项事项")
 
 
 def _number(input_id: str, value: Any, **kwargs: Any) -> dbc.Input:
@@ -262,16 +224,12 @@ def _matter_details(matter: dict[str, Any]) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-editor", "children"),
-    Input(f"{P}-table", "selected_rows"),
-    State(f"{P}-table", "data"),
-)
+@callback(*ac.editor_wiring(P))
 def _editor(selected, rows):
     matter = ac.selected_row(rows, selected)
     if matter is None:
-        return html.P("在左侧选择一项事项。", className="text-muted")
-    return _matter_form(matter) if _can_write() else _matter_details(matter)
+        return ac.hint("在左侧选择一项事项。")
+    return _matter_form(matter) if ac.can_write(PATH) else _matter_details(matter)
 
 
 @callback(
@@ -304,27 +262,21 @@ def _save(clicks, selected, rows, name, promised, legal, unit, visits, status, f
     }
     body = matter_changes(matter, form, flags or [])
     if not body:
-        return dbc.Alert("没有修改。", color="secondary"), dash.no_update
-    try:
-        saved = api.send("PATCH", f"/admin/matters/{matter['id']}", body)
-    except ApiError as error:
-        return ac.refusal(error, MATTER_FIELDS), dash.no_update
-    return ac.done(
-        f"已保存事项 {saved['code']}（版本 {saved['version']}）：{limit_text(saved)}。"
-    ), refresh + 1
+        return ac.unchanged()
+    return ac.submit(
+        "PATCH",
+        f"/admin/matters/{matter['id']}",
+        body,
+        MATTER_FIELDS,
+        lambda saved: f"已保存事项 {saved['code']}（版本 {saved['version']}）：{limit_text(saved)}。",
+        ac.bump(refresh),
+    )
 
 
 # --- Bundles (一件事) -------------------------------------------------------------------------------------
 
 
-@callback(
-    Output(f"{P}-bundle-table", "data"),
-    Output(f"{P}-bundle-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    Input(f"{P}-bundle-status", "value"),
-    State(f"{P}-bundle-table", "data"),
-    State(f"{P}-bundle-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-bundle", Input(f"{P}-refresh", "data"), Input(f"{P}-bundle-status", "value")))
 def _load_bundles(_refresh, status, old_rows, old_selected):
     try:
         bundles = ac.fetch_all("/bundles", status=ac.filter_value(status))
@@ -343,7 +295,7 @@ def _load_bundles(_refresh, status, old_rows, old_selected):
         for b in bundles
     ]
     rows.sort(key=lambda r: (r["status"] != "candidate", -(r["score"] or 0), r["id"]))
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _matter_names(ids: list[int]) -> dict[int, str]:
@@ -399,14 +351,10 @@ def _bundle_form(department_options: list[dict[str, Any]], matter_options: list[
     )
 
 
-@callback(
-    Output(f"{P}-bundle-editor", "children"),
-    Input(f"{P}-bundle-table", "selected_rows"),
-    State(f"{P}-bundle-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-bundle"))
 def _bundle_editor(selected, rows):
     bundle = ac.selected_row(rows, selected)
-    can_write = _can_write()
+    can_write = ac.can_write(PATH)
     try:
         if bundle is not None:
             return _bundle_view(bundle, can_write)
@@ -417,7 +365,7 @@ def _bundle_editor(selected, rows):
             return _bundle_form(_department_options(), matters)
     except ApiError as error:
         return components.error_alert(error)
-    return html.P("在左侧选择一个一件事组合。", className="text-muted")
+    return ac.hint("在左侧选择一个一件事组合。")
 
 
 @callback(
@@ -431,15 +379,15 @@ def _bundle_editor(selected, rows):
 )
 def _move_bundle(_clicks, selected, rows, refresh):
     bundle = ac.selected_row(rows, selected)
-    pressed = ctx.triggered[0]["value"] if ctx.triggered else None
-    if not pressed or not isinstance(ctx.triggered_id, dict) or bundle is None:
+    button = ac.pressed_pattern()
+    if button is None or bundle is None:
         raise PreventUpdate
-    status = ctx.triggered_id["status"]
-    try:
-        api.send("PATCH", f"/admin/bundles/{bundle['id']}", {"status": status})
-    except ApiError as error:
-        return ac.refusal(error, BUNDLE_FIELDS), dash.no_update
-    return ac.done(f"“{bundle['name']}”现为{ac.label('bundle_status', status)}。"), refresh + 1
+    status = button["status"]
+    message = f"“{bundle['name']}”现为{ac.label('bundle_status', status)}。"
+    body = {"status": status}
+    return ac.submit(
+        "PATCH", f"/admin/bundles/{bundle['id']}", body, BUNDLE_FIELDS, message, ac.bump(refresh)
+    )
 
 
 @callback(
@@ -456,8 +404,11 @@ def _create_bundle(clicks, name, lead, matter_ids, refresh):
     if not clicks:
         raise PreventUpdate
     body = {"name": (name or "").strip(), "lead_department_id": lead, "matter_ids": matter_ids or []}
-    try:
-        saved = api.send("POST", "/admin/bundles", body)
-    except ApiError as error:
-        return ac.refusal(error, BUNDLE_FIELDS), dash.no_update
-    return ac.done(f"已新增一件事“{saved['name']}”。"), refresh + 1
+    return ac.submit(
+        "POST",
+        "/admin/bundles",
+        body,
+        BUNDLE_FIELDS,
+        lambda saved: f"已新增一件事“{saved['name']}”。",
+        ac.bump(refresh),
+    )

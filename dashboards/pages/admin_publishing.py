@@ -4,11 +4,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import admin_common as ac
-from dashboards import api, components
+from dashboards import api
 from dashboards.admin_format import allowed_actions
 from dashboards.auth import current_viewer
 from dashboards.gateway import ApiError
@@ -32,21 +32,12 @@ ACTION_TEXT["withdraw"] = ("撤回", "danger")
 ACTION_DONE = {"submit": "已送审", "publish": "已发布", "reject": "已退回草稿", "withdraw": "已撤回"}
 
 
-def _viewer_can(*permissions: str) -> bool:
-    viewer = current_viewer()
-    return viewer is not None and any(viewer.can(p) for p in permissions)
-
-
-def _is_staff() -> bool:
-    return _viewer_can("publications:write", "publications:review")
-
-
 def _body(can_edit: bool) -> list[Any]:
     status_filter = ac.dropdown(
         f"{P}-status", ac.options("publication_status"), multi=True, placeholder="全部状态"
     )
     new_draft = dbc.Button("新建草稿", id=f"{P}-new", color="primary", size="sm")
-    new_draft = new_draft if _viewer_can("publications:write") else None  # a reviewer only reviews
+    new_draft = new_draft if ac.viewer_can("publications:write") else None  # a reviewer only reviews
     return [
         dcc.Store(id=f"{P}-focus", data={"id": None, "n": 0}),
         *([] if can_edit else [ac.read_only_note()]),
@@ -56,29 +47,17 @@ def _body(can_edit: bool) -> list[Any]:
         )
         if can_edit
         else html.Div(status_filter, hidden=True),
-        dbc.Row(
+        *ac.list_and_editor(
+            P,
             [
-                dbc.Col(
-                    components.table(
-                        f"{P}-table",
-                        [],
-                        [
-                            ("id", "编号"),
-                            ("title", "标题"),
-                            ("kind_label", "类别"),
-                            ("status_label", "状态"),
-                            ("targets_label", "发布位置"),
-                            ("updated", "更新时间"),
-                            ("published", "发布时间"),
-                        ],
-                        row_selectable="single",
-                        selected_rows=[],
-                    ),
-                    lg=7,
-                ),
-                dbc.Col([html.Div(id=f"{P}-feedback"), html.Div(id=f"{P}-editor")], lg=5),
+                ("id", "编号"),
+                ("title", "标题"),
+                ("kind_label", "类别"),
+                ("status_label", "状态"),
+                ("targets_label", "发布位置"),
+                ("updated", "更新时间"),
+                ("published", "发布时间"),
             ],
-            className="g-3",
         ),
     ]
 
@@ -97,26 +76,17 @@ def _row(publication: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@callback(
-    Output(f"{P}-table", "data"),
-    Output(f"{P}-table", "selected_rows"),
-    Input(f"{P}-focus", "data"),
-    Input(f"{P}-status", "value"),
-    State(f"{P}-table", "data"),
-    State(f"{P}-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(P, Input(f"{P}-focus", "data"), Input(f"{P}-status", "value")))
 def _load(focus, statuses, old_rows, old_selected):
     try:
-        if _is_staff():
+        if ac.can_write(PATH):
             page = api.get("/admin/publications", status=statuses or None, page_size=ac.LIST_PAGE_SIZE)
         else:
             page = api.get("/publications", page_size=ac.LIST_PAGE_SIZE)
     except ApiError:
         return [], []
     rows = sorted((_row(p) for p in page["items"]), key=lambda r: r["id"], reverse=True)
-    if ctx.triggered_id == f"{P}-focus" and focus and focus.get("id"):
-        return rows, ac.index_of(rows, focus["id"])
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.focused(rows, f"{P}-focus", focus, old_rows, old_selected)
 
 
 def _checklist(checklist_id: str, kind: str, value: list[str]) -> dbc.Checklist:
@@ -216,17 +186,13 @@ def _new(clicks):
     return []
 
 
-@callback(
-    Output(f"{P}-editor", "children"),
-    Input(f"{P}-table", "selected_rows"),
-    State(f"{P}-table", "data"),
-)
+@callback(*ac.editor_wiring(P))
 def _editor(selected, rows):
     publication = ac.selected_row(rows, selected)
-    can_write = _viewer_can("publications:write")
+    can_write = ac.viewer_can("publications:write")
     if publication is None:
-        return _draft_form(None) if can_write else html.P("在左侧选择一条信息。", className="text-muted")
-    parts = [_action_buttons(publication)] if _is_staff() else []
+        return _draft_form(None) if can_write else ac.hint("在左侧选择一条信息。")
+    parts = [_action_buttons(publication)] if ac.can_write(PATH) else []
     if can_write and publication["status"] == "draft":
         parts.append(_draft_form(publication))
     else:
@@ -267,21 +233,21 @@ def _save(clicks, editing_id, selected, rows, kind, title, text, targets, channe
     publication = ac.selected_row(rows, selected)
     editing = editing_id is not None and publication is not None and publication["id"] == editing_id
     body = _draft_body(kind, title, text, targets, channels, expire)
-    try:
-        if editing:
-            changes = ac.changed_fields(publication, body)
-            if changes.get("expire_at") and _local_input(publication.get("expire_at")) == body["expire_at"]:
-                changes.pop("expire_at")
-            saved = api.send(
-                "PATCH",
-                f"/admin/publications/{publication['id']}",
-                changes | {"version": publication["version"]},
-            )
-        else:
-            saved = api.send("POST", "/admin/publications", body)
-    except ApiError as error:
-        return ac.refusal(error, FIELDS), dash.no_update
-    return ac.done(f"已保存草稿 #{saved['id']}“{saved['title']}”。"), {"id": saved["id"], "n": focus["n"] + 1}
+    method, path = "POST", "/admin/publications"
+    if editing:
+        changes = ac.changed_fields(publication, body)
+        if changes.get("expire_at") and _local_input(publication.get("expire_at")) == body["expire_at"]:
+            changes.pop("expire_at")
+        method, path = "PATCH", f"/admin/publications/{publication['id']}"
+        body = changes | {"version": publication["version"]}
+    return ac.submit(
+        method,
+        path,
+        body,
+        FIELDS,
+        lambda saved: f"已保存草稿 #{saved['id']}“{saved['title']}”。",
+        lambda saved: ac.next_focus(focus, saved["id"]),
+    )
 
 
 @callback(
@@ -295,15 +261,15 @@ def _save(clicks, editing_id, selected, rows, kind, title, text, targets, channe
 )
 def _act(clicks, selected, rows, focus):
     publication = ac.selected_row(rows, selected)
-    pressed = ctx.triggered[0]["value"] if ctx.triggered else None
-    if not pressed or not isinstance(ctx.triggered_id, dict) or publication is None:
+    button = ac.pressed_pattern()
+    if button is None or publication is None:
         raise PreventUpdate
-    action = ctx.triggered_id["action"]
+    action = button["action"]
+
+    def message(saved: dict[str, Any]) -> str:
+        status = ac.label("publication_status", saved["status"])
+        return f"#{saved['id']}“{saved['title']}”{ACTION_DONE[action]}，当前状态：{status}。"
+
     path = f"/admin/publications/{publication['id']}/{action}"
-    try:
-        saved = api.send("POST", path, {"version": publication["version"]})
-    except ApiError as error:
-        return ac.refusal(error, FIELDS), dash.no_update
-    status = ac.label("publication_status", saved["status"])
-    message = f"#{saved['id']}“{saved['title']}”{ACTION_DONE[action]}，当前状态：{status}。"
-    return ac.done(message), {"id": saved["id"], "n": focus["n"] + 1}
+    body = {"version": publication["version"]}
+    return ac.submit("POST", path, body, FIELDS, message, lambda saved: ac.next_focus(focus, saved["id"]))

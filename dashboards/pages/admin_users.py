@@ -4,13 +4,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import admin_common as ac
 from dashboards import api, components
 from dashboards.admin_format import grant_text
-from dashboards.auth import current_viewer
 from dashboards.gateway import ApiError
 
 PATH = "/admin/users"
@@ -27,11 +26,6 @@ SCOPE_TARGETS = {
 }
 
 
-def _can_write() -> bool:
-    viewer = current_viewer()
-    return viewer is not None and viewer.can("users:write")
-
-
 def _body(can_edit: bool) -> list[Any]:
     active = ac.with_any([{"label": "启用", "value": "true"}, {"label": "停用", "value": "false"}])
     new_user = dbc.Button("新增用户", id=f"{P}-new", color="primary", size="sm")
@@ -43,27 +37,15 @@ def _body(can_edit: bool) -> list[Any]:
             ac.field("状态", dbc.Select(id=f"{P}-active", options=active, value=ac.ANY), 2),
             dbc.Col(new_user if can_edit else None, md=2, className="admin-form-button"),
         ),
-        dbc.Row(
+        *ac.list_and_editor(
+            P,
             [
-                dbc.Col(
-                    components.table(
-                        f"{P}-table",
-                        [],
-                        [
-                            ("username", "用户名"),
-                            ("display_name", "姓名"),
-                            ("roles_label", "角色与范围"),
-                            ("active_label", "状态"),
-                            ("last_login", "最近登录"),
-                        ],
-                        row_selectable="single",
-                        selected_rows=[],
-                    ),
-                    lg=7,
-                ),
-                dbc.Col([html.Div(id=f"{P}-feedback"), html.Div(id=f"{P}-editor")], lg=5),
+                ("username", "用户名"),
+                ("display_name", "姓名"),
+                ("roles_label", "角色与范围"),
+                ("active_label", "状态"),
+                ("last_login", "最近登录"),
             ],
-            className="g-3",
         ),
     ]
     roles = components.table(
@@ -77,8 +59,8 @@ def _body(can_edit: bool) -> list[Any]:
         *([] if can_edit else [ac.read_only_note()]),
         dbc.Tabs(
             [
-                dbc.Tab(html.Div(users, className="pt-3"), label="用户", tab_id="users"),
-                dbc.Tab(html.Div(roles, className="pt-3"), label="角色与权限", tab_id="roles"),
+                ac.tab("用户", "users", *users),
+                ac.tab("角色与权限", "roles", roles),
             ],
             id=f"{P}-tabs",
             active_tab="users",
@@ -105,13 +87,7 @@ def _targets() -> dict[tuple[str, int], str]:
 
 
 @callback(
-    Output(f"{P}-table", "data"),
-    Output(f"{P}-table", "selected_rows"),
-    Input(f"{P}-focus", "data"),
-    Input(f"{P}-q", "value"),
-    Input(f"{P}-active", "value"),
-    State(f"{P}-table", "data"),
-    State(f"{P}-table", "selected_rows"),
+    *ac.list_wiring(P, Input(f"{P}-focus", "data"), Input(f"{P}-q", "value"), Input(f"{P}-active", "value"))
 )
 def _load(focus, q, active, old_rows, old_selected):
     try:
@@ -128,9 +104,7 @@ def _load(focus, q, active, old_rows, old_selected):
         }
         for u in users
     ]
-    if ctx.triggered_id == f"{P}-focus" and focus and focus.get("id"):
-        return rows, ac.index_of(rows, focus["id"])
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.focused(rows, f"{P}-focus", focus, old_rows, old_selected)
 
 
 @callback(
@@ -188,11 +162,7 @@ def _grant_list(user: dict[str, Any], targets: dict[tuple[str, int], str], can_w
         )
         for g in user["roles"]
     ]
-    return (
-        html.Ul(items, className="admin-grants")
-        if items
-        else html.P("尚未授予角色。", className="text-muted")
-    )
+    return html.Ul(items, className="admin-grants") if items else ac.hint("尚未授予角色。")
 
 
 def _grant_form(roles: list[dict[str, Any]]) -> Any:
@@ -246,16 +216,12 @@ def _user_panel(user: dict[str, Any], can_write: bool) -> Any:
     return ac.form_card(f"用户 {user['username']}", *parts)
 
 
-@callback(
-    Output(f"{P}-editor", "children"),
-    Input(f"{P}-table", "selected_rows"),
-    State(f"{P}-table", "data"),
-)
+@callback(*ac.editor_wiring(P))
 def _editor(selected, rows):
     user = ac.selected_row(rows, selected)
-    can_write = _can_write()
+    can_write = ac.can_write(PATH)
     if user is None:
-        return _create_form() if can_write else html.P("在左侧选择一个用户。", className="text-muted")
+        return _create_form() if can_write else ac.hint("在左侧选择一个用户。")
     try:
         return _user_panel(user, can_write)
     except ApiError as error:
@@ -278,10 +244,6 @@ def _grant_targets(scope):
         return [], None
 
 
-def _next_focus(focus: dict[str, Any], user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "n": (focus or {}).get("n", 0) + 1}
-
-
 @callback(
     Output(f"{P}-feedback", "children"),
     Output(f"{P}-focus", "data", allow_duplicate=True),
@@ -300,11 +262,14 @@ def _create(clicks, username, display_name, password, focus):
         "display_name": display_name or "",
         "password": password or None,
     }
-    try:
-        user = api.send("POST", "/admin/users", body)
-    except ApiError as error:
-        return ac.refusal(error, USER_FIELDS), dash.no_update
-    return ac.done(f"已新增用户 {user['username']}，请为其授予角色。"), _next_focus(focus, user["id"])
+    return ac.submit(
+        "POST",
+        "/admin/users",
+        body,
+        USER_FIELDS,
+        lambda user: f"已新增用户 {user['username']}，请为其授予角色。",
+        lambda user: ac.next_focus(focus, user["id"]),
+    )
 
 
 @callback(
@@ -324,12 +289,13 @@ def _grant(clicks, selected, rows, role, scope, target, focus):
     if not clicks or user is None:
         raise PreventUpdate
     body = {"role": role or "", "scope": scope, "scope_id": None if scope in ("all", "self") else target}
-    try:
-        grant = api.send("POST", f"/admin/users/{user['id']}/roles", body)
-    except ApiError as error:
-        return ac.refusal(error, GRANT_FIELDS), dash.no_update
-    return ac.done(f"已授予 {user['username']}：{grant_text(grant, _targets())}。"), _next_focus(
-        focus, user["id"]
+    return ac.submit(
+        "POST",
+        f"/admin/users/{user['id']}/roles",
+        body,
+        GRANT_FIELDS,
+        lambda grant: f"已授予 {user['username']}：{grant_text(grant, _targets())}。",
+        ac.next_focus(focus, user["id"]),
     )
 
 
@@ -344,26 +310,26 @@ def _grant(clicks, selected, rows, role, scope, target, focus):
 )
 def _revoke(_clicks, selected, rows, focus):
     user = ac.selected_row(rows, selected)
-    pressed = ctx.triggered[0]["value"] if ctx.triggered else None
-    if not pressed or not isinstance(ctx.triggered_id, dict) or user is None:
+    button = ac.pressed_pattern()
+    if button is None or user is None:
         raise PreventUpdate
-    grant_id = ctx.triggered_id["grant"]
-    try:
-        api.send("DELETE", f"/admin/users/{user['id']}/roles/{grant_id}")
-    except ApiError as error:
-        return ac.refusal(error, GRANT_FIELDS), dash.no_update
-    return ac.done(f"已撤销 {user['username']} 的一项角色授权。"), _next_focus(focus, user["id"])
+    path = f"/admin/users/{user['id']}/roles/{button['grant']}"
+    message = f"已撤销 {user['username']} 的一项角色授权。"
+    return ac.submit("DELETE", path, None, GRANT_FIELDS, message, ac.next_focus(focus, user["id"]))
 
 
 def _patch_user(rows, selected, focus, body: dict[str, Any], done_text) -> tuple[Any, Any]:
     user = ac.selected_row(rows, selected)
     if user is None:
         raise PreventUpdate
-    try:
-        saved = api.send("PATCH", f"/admin/users/{user['id']}", body)
-    except ApiError as error:
-        return ac.refusal(error, USER_FIELDS), dash.no_update
-    return ac.done(f"{saved['username']} {done_text(saved)}。"), _next_focus(focus, user["id"])
+    return ac.submit(
+        "PATCH",
+        f"/admin/users/{user['id']}",
+        body,
+        USER_FIELDS,
+        lambda saved: f"{saved['username']} {done_text(saved)}。",
+        ac.next_focus(focus, user["id"]),
+    )
 
 
 @callback(

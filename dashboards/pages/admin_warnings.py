@@ -4,13 +4,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import admin_common as ac
 from dashboards import api, components
 from dashboards.admin_format import parse_ratios, ratios_text, threshold_text
-from dashboards.auth import current_viewer
 from dashboards.gateway import ApiError
 
 PATH = "/admin/warnings"
@@ -45,29 +44,10 @@ SOURCE_FIELDS = {
 }
 
 
-def _can_write() -> bool:
-    viewer = current_viewer()
-    return viewer is not None and viewer.can("warnings:write")
-
-
-def _split_panel(name: str, columns: list[tuple[str, str]], *above: Any) -> list[Any]:
-    table = components.table(f"{P}-{name}-table", [], columns, row_selectable="single", selected_rows=[])
-    return [
-        *above,
-        dbc.Row(
-            [
-                dbc.Col(table, lg=7),
-                dbc.Col([html.Div(id=f"{P}-{name}-feedback"), html.Div(id=f"{P}-{name}-editor")], lg=5),
-            ],
-            className="g-3",
-        ),
-    ]
-
-
 def _body(can_edit: bool) -> list[Any]:
     new_rule = dbc.Button("新增规则", id=f"{P}-rule-new", color="primary", size="sm", className="mb-2")
-    rules = _split_panel(
-        "rule",
+    rules = ac.list_and_editor(
+        f"{P}-rule",
         [
             ("name", "规则名称"),
             ("type_label", "预警类型"),
@@ -79,8 +59,8 @@ def _body(can_edit: bool) -> list[Any]:
         ],
         *([new_rule] if can_edit else []),
     )
-    sla = _split_panel(
-        "sla",
+    sla = ac.list_and_editor(
+        f"{P}-sla",
         [
             ("category", "事件类别"),
             ("complexity_label", "复杂度"),
@@ -95,8 +75,8 @@ def _body(can_edit: bool) -> list[Any]:
             className="small text-muted",
         ),
     )
-    sources = _split_panel(
-        "source",
+    sources = ac.list_and_editor(
+        f"{P}-source",
         [
             ("source_label", "事件来源"),
             ("auto_label", "自动分拨"),
@@ -111,9 +91,9 @@ def _body(can_edit: bool) -> list[Any]:
         *([] if can_edit else [ac.read_only_note()]),
         dbc.Tabs(
             [
-                dbc.Tab(html.Div(rules, className="pt-3"), label="预警规则", tab_id="rules"),
-                dbc.Tab(html.Div(sla, className="pt-3"), label="事件时限策略", tab_id="sla"),
-                dbc.Tab(html.Div(sources, className="pt-3"), label="来源分拨策略", tab_id="sources"),
+                ac.tab("预警规则", "rules", *rules),
+                ac.tab("事件时限策略", "sla", *sla),
+                ac.tab("来源分拨策略", "sources", *sources),
             ],
             id=f"{P}-tabs",
             active_tab="rules",
@@ -132,13 +112,7 @@ def _departments() -> dict[int, str]:
     return ac.id_map(ac.fetch_all("/departments"))
 
 
-@callback(
-    Output(f"{P}-rule-table", "data"),
-    Output(f"{P}-rule-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-rule-table", "data"),
-    State(f"{P}-rule-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-rule", Input(f"{P}-refresh", "data")))
 def _load_rules(_refresh, old_rows, old_selected):
     try:
         rules = ac.fetch_all("/admin/warning-rules")
@@ -157,7 +131,7 @@ def _load_rules(_refresh, old_rows, old_selected):
         }
         for r in rules
     ]
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _rule_form(rule: dict[str, Any] | None) -> Any:
@@ -281,16 +255,12 @@ def _new_rule(clicks):
     return []
 
 
-@callback(
-    Output(f"{P}-rule-editor", "children"),
-    Input(f"{P}-rule-table", "selected_rows"),
-    State(f"{P}-rule-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-rule"))
 def _rule_editor(selected, rows):
     rule = ac.selected_row(rows, selected)
-    if not _can_write():
+    if not ac.can_write(PATH):
         if rule is None:
-            return html.P("在左侧选择一条预警规则。", className="text-muted")
+            return ac.hint("在左侧选择一条预警规则。")
         return ac.form_card(rule["name"], html.P(f"{rule['type_label']}：{rule['threshold_text']}"))
     try:
         return _rule_form(rule)
@@ -336,17 +306,20 @@ def _save_rule(
         "channels": channels or [],
     }
     rule = next((r for r in rows or [] if r["id"] == editing), None)
-    try:
-        if rule is None:
-            saved = api.send("POST", "/admin/warning-rules", body)
-        else:
-            changes = ac.changed_fields(rule, body)
-            if not changes:
-                return dbc.Alert("没有修改。", color="secondary"), dash.no_update
-            saved = api.send("PATCH", f"/admin/warning-rules/{rule['id']}", changes)
-    except ApiError as error:
-        return ac.refusal(error, RULE_FIELDS), dash.no_update
-    return ac.done(f"已保存规则“{saved['name']}”：阈值 {threshold_text(saved)}。"), refresh + 1
+    method, path = "POST", "/admin/warning-rules"
+    if rule is not None:
+        body = ac.changed_fields(rule, body)
+        if not body:
+            return ac.unchanged()
+        method, path = "PATCH", f"/admin/warning-rules/{rule['id']}"
+    return ac.submit(
+        method,
+        path,
+        body,
+        RULE_FIELDS,
+        lambda saved: f"已保存规则“{saved['name']}”：阈值 {threshold_text(saved)}。",
+        ac.bump(refresh),
+    )
 
 
 @callback(
@@ -360,11 +333,9 @@ def _save_rule(
 def _delete_rule(clicks, editing, refresh):
     if not clicks or editing is None:
         raise PreventUpdate
-    try:
-        api.send("DELETE", f"/admin/warning-rules/{editing}")
-    except ApiError as error:
-        return ac.refusal(error, RULE_FIELDS), dash.no_update
-    return ac.done("已删除规则。"), refresh + 1
+    return ac.submit(
+        "DELETE", f"/admin/warning-rules/{editing}", None, RULE_FIELDS, "已删除规则。", ac.bump(refresh)
+    )
 
 
 # --- SLA policies of events ------------------------------------------------------------------------------
@@ -378,13 +349,7 @@ def _categories() -> dict[int, str]:
         return {}
 
 
-@callback(
-    Output(f"{P}-sla-table", "data"),
-    Output(f"{P}-sla-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-sla-table", "data"),
-    State(f"{P}-sla-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-sla", Input(f"{P}-refresh", "data")))
 def _load_sla(_refresh, old_rows, old_selected):
     try:
         policies = api.get("/sla-policies")
@@ -406,7 +371,7 @@ def _load_sla(_refresh, old_rows, old_selected):
         }
         for p in policies
     ]
-    return rows, ac.selection(old_rows, old_selected, rows, first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected)
 
 
 def _sla_form(policy: dict[str, Any] | None) -> Any:
@@ -489,14 +454,10 @@ def _sla_form(policy: dict[str, Any] | None) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-sla-editor", "children"),
-    Input(f"{P}-sla-table", "selected_rows"),
-    State(f"{P}-sla-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-sla"))
 def _sla_editor(selected, rows):
-    if not _can_write():
-        return html.P("时限策略决定事件的签收、处置时限和催办、督办时点。", className="text-muted")
+    if not ac.can_write(PATH):
+        return ac.hint("时限策略决定事件的签收、处置时限和催办、督办时点。")
     return _sla_form(ac.selected_row(rows, selected))
 
 
@@ -526,23 +487,14 @@ def _save_sla(clicks, category, complexity, sign, handle, clock, ratios, supervi
         "reminder_ratios": parse_ratios(ratios),
         "supervise_ratio": supervise,
     }
-    try:
-        api.send("PUT", "/sla-policies", body)
-    except ApiError as error:
-        return ac.refusal(error, SLA_FIELDS), dash.no_update
-    return ac.done("已保存时限策略（新事件按新时限计时）。"), refresh + 1
+    message = "已保存时限策略（新事件按新时限计时）。"
+    return ac.submit("PUT", "/sla-policies", body, SLA_FIELDS, message, ac.bump(refresh))
 
 
 # --- Intake policies per source --------------------------------------------------------------------------
 
 
-@callback(
-    Output(f"{P}-source-table", "data"),
-    Output(f"{P}-source-table", "selected_rows"),
-    Input(f"{P}-refresh", "data"),
-    State(f"{P}-source-table", "data"),
-    State(f"{P}-source-table", "selected_rows"),
-)
+@callback(*ac.list_wiring(f"{P}-source", Input(f"{P}-refresh", "data")))
 def _load_sources(_refresh, old_rows, old_selected):
     try:
         policies = api.get("/event-source-policies")
@@ -557,7 +509,7 @@ def _load_sources(_refresh, old_rows, old_selected):
         }
         for p in policies
     ]
-    return rows, ac.selection(old_rows, old_selected, rows, key="source", first_load=ctx.triggered_id is None)
+    return ac.reloaded(rows, old_rows, old_selected, key="source")
 
 
 def _source_form(policy: dict[str, Any]) -> Any:
@@ -602,15 +554,11 @@ def _source_form(policy: dict[str, Any]) -> Any:
     )
 
 
-@callback(
-    Output(f"{P}-source-editor", "children"),
-    Input(f"{P}-source-table", "selected_rows"),
-    State(f"{P}-source-table", "data"),
-)
+@callback(*ac.editor_wiring(f"{P}-source"))
 def _source_editor(selected, rows):
     policy = ac.selected_row(rows, selected)
-    if policy is None or not _can_write():
-        return html.P("模型置信度达到阈值且领先足够时，该来源的事件自动分拨。", className="text-muted")
+    if policy is None or not ac.can_write(PATH):
+        return ac.hint("模型置信度达到阈值且领先足够时，该来源的事件自动分拨。")
     return _source_form(policy)
 
 
@@ -637,8 +585,6 @@ def _save_source(clicks, selected, rows, auto, confidence, margin, dedup, refres
         "min_margin": margin,
         "dedup_window_hours": dedup,
     }
-    try:
-        api.send("PUT", f"/event-source-policies/{policy['source']}", body)
-    except ApiError as error:
-        return ac.refusal(error, SOURCE_FIELDS), dash.no_update
-    return ac.done(f"已保存“{policy['source_label']}”的分拨策略。"), refresh + 1
+    path = f"/event-source-policies/{policy['source']}"
+    message = f"已保存“{policy['source_label']}”的分拨策略。"
+    return ac.submit("PUT", path, body, SOURCE_FIELDS, message, ac.bump(refresh))

@@ -22,6 +22,7 @@ from dashboards import cockpit_data as data
 from dashboards import cockpit_drill as drill
 from dashboards import cockpit_figures as figures
 from dashboards.auth import LOGOUT_PATH, current_viewer
+from dashboards.labels import CASE_STATUS, SOURCE, STATUS
 
 dash.register_page(__name__, path="/", title="数据驾驶舱 · 云管家", name="驾驶舱")
 
@@ -408,12 +409,12 @@ def _ring_of(counts: dict[str, int], labels: dict[str, str], scale: float):
 
 @panel("cockpit-source-ring")
 def source_ring(scale):
-    return _ring_of(data.events_summary()["by_source"], figures.SOURCE_LABELS, scale)
+    return _ring_of(data.events_summary()["by_source"], SOURCE, scale)
 
 
 @panel("cockpit-status-ring")
 def status_ring(scale):
-    return _ring_of(data.events_summary()["by_status"], figures.STATUS_LABELS, scale)
+    return _ring_of(data.events_summary()["by_status"], STATUS, scale)
 
 
 @panel("cockpit-event-trend")
@@ -598,7 +599,7 @@ def _crumbs(state: dict) -> list:
 def _records_table(state: dict, answer: dict) -> html.Div:
     if state["source"] == drill.ANALYTICS:
         rows = [
-            {**item, "status": figures.CASE_STATUS_LABELS.get(item.get("status"), item.get("status"))}
+            {**item, "status": CASE_STATUS.get(item.get("status"), item.get("status"))}
             for item in answer.get("items", [])
         ]
         columns = CASE_COLUMNS
@@ -606,8 +607,8 @@ def _records_table(state: dict, answer: dict) -> html.Div:
         rows = [
             {
                 **item,
-                "source": figures.SOURCE_LABELS.get(item["source"], item["source"]),
-                "status": figures.STATUS_LABELS.get(item["status"], item["status"]),
+                "source": SOURCE.get(item["source"], item["source"]),
+                "status": STATUS.get(item["status"], item["status"]),
             }
             for item in answer.get("items", [])
         ]

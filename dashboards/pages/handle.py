@@ -12,17 +12,6 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from dashboards import api, components
 from dashboards.events_actions import act, done
 from dashboards.events_countdown import countdown, deadlines, local_time, register_ticker, ticker
-from dashboards.events_labels import (
-    COMPLEXITY,
-    FEEDBACK_RESULT,
-    PRIORITY,
-    PRIORITY_COLOR,
-    REPORTER_TYPE,
-    RETURN_REASON,
-    SOURCE,
-    STATUS,
-    label,
-)
 from dashboards.events_worklist import (
     ACTION_NAMES,
     FORMS,
@@ -31,6 +20,17 @@ from dashboards.events_worklist import (
     running_deadline,
     ticker_rows,
     work_card,
+)
+from dashboards.labels import (
+    COMPLEXITY_WITH_LIMIT,
+    FEEDBACK_RESULT,
+    PRIORITY,
+    PRIORITY_COLOR,
+    REPORTER_TYPE,
+    RETURN_REASON,
+    SOURCE,
+    STATUS,
+    label,
 )
 
 dash.register_page(__name__, path="/handle", title="事件处置 · 云管家", name="事件处置")
@@ -235,7 +235,7 @@ def _event_detail(event: dict[str, Any], state: dict[str, Any]) -> html.Div:
         ("来源", label(SOURCE, event["source"])),
         ("上报人", f"{label(REPORTER_TYPE, event['reporter_type'])} {reporter}"),
         ("地址", event.get("address") or "—"),
-        ("复杂度", label(COMPLEXITY, event["complexity"])),
+        ("复杂度", label(COMPLEXITY_WITH_LIMIT, event["complexity"])),
         ("签收时限", local_time(assignment.get("sign_due_at"))),
         ("办结时限", local_time(assignment.get("handle_due_at"))),
         ("上报时间", local_time(event["reported_at"])),

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboards import api, components
 from dashboards.events_actions import act, done
 from dashboards.events_countdown import deadlines, local_time, register_ticker, ticker
-from dashboards.events_labels import COMPLEXITY, REPORTER_TYPE, SOURCE, STATUS, label
+from dashboards.labels import COMPLEXITY_WITH_LIMIT, REPORTER_TYPE, SOURCE, STATUS, label
 from dashboards.workbench_view import (
     department_options,
     duplicates_panel,
@@ -198,7 +198,7 @@ def _event_card(event: dict[str, Any], state: dict[str, Any]) -> html.Div:
         ("来源", label(SOURCE, event["source"])),
         ("上报人", f"{label(REPORTER_TYPE, event['reporter_type'])} {reporter}"),
         ("类别", _category_name(event.get("category_id"))),
-        ("复杂度", label(COMPLEXITY, event["complexity"])),
+        ("复杂度", label(COMPLEXITY_WITH_LIMIT, event["complexity"])),
         ("地址", event.get("address") or "—"),
         ("上报时间", local_time(event["reported_at"], "%Y-%m-%d %H:%M")),
         ("状态", label(STATUS, state["status"])),

@@ -5,6 +5,7 @@ from dash import no_update
 
 from dashboards import admin_common as ac
 from dashboards import admin_format as af
+from dashboards import labels
 from dashboards.auth import Viewer
 from dashboards.gateway import ApiError
 
@@ -168,3 +169,33 @@ def test_selection_is_left_alone_while_the_selected_record_is_unchanged() -> Non
     assert ac.selection(old, [1], [{"id": 2, "v": 1}]) == [0]  # moved
     assert ac.selection([], [], [{"id": 1}]) is no_update  # nothing was selected, nothing is
     assert ac.selection([], [], [{"id": 1}], first_load=True) == []  # the editor waits for the first one
+
+
+def test_the_back_office_names_codes_as_the_event_pages_and_the_cockpit_do() -> None:
+    assert ac.label("event_source", "city_cross_border_truck") == labels.SOURCE["city_cross_border_truck"]
+    assert ac.label("event_source", "gov_online") == "政府在线"  # the glossary's word, as on every page
+    assert ac.label("bundle_status", "active") == labels.BUNDLE_STATUS["active"] == "在用"
+    assert labels.COMPLEXITY_WITH_LIMIT["simple"].startswith(ac.label("complexity", "simple"))
+    # Each form offers its own channels of the one message-channel enum, in its own order.
+    assert [o["value"] for o in ac.options("warning_channel")] == ["ding", "sms", "in_app"]
+    assert [o["label"] for o in ac.options("publication_channel")] == ["站内消息", "短信", "App推送"]
+
+
+def test_a_save_selects_the_saved_record_and_counts_the_saves() -> None:
+    assert ac.next_focus(None, 7) == {"id": 7, "n": 1}
+    assert ac.next_focus({"id": 7, "n": 1}, 9) == {"id": 9, "n": 2}
+    assert ac.bump(None) == 1 and ac.bump(3) == 4
+
+
+def test_a_list_and_its_editor_share_one_prefix_for_their_ids() -> None:
+    above, row = ac.list_and_editor("admin-x-thing", [("name", "名称")], "filters")
+    assert above == "filters"
+    table, side = row.children
+    assert table.children.id == "admin-x-thing-table"
+    assert [child.id for child in side.children] == ["admin-x-thing-feedback", "admin-x-thing-editor"]
+    wired = ac.editor_wiring("admin-x-thing")
+    assert [(d.component_id, d.component_property) for d in wired] == [
+        ("admin-x-thing-editor", "children"),
+        ("admin-x-thing-table", "selected_rows"),
+        ("admin-x-thing-table", "data"),
+    ]

@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 
 from dashboards.events_actions import refusal_text
 from dashboards.events_countdown import clock_text, countdown, deadlines, local_time
-from dashboards.events_labels import reason_text
 from dashboards.gateway import ApiError
+from dashboards.labels import reason_text
 from dashboards.workbench_view import (
     department_options,
     duplicates_panel,
