@@ -18,6 +18,7 @@ from core_app.db.migrate import upgrade
 from core_app.db.registry import metadata
 from core_app.db.session import build_engine, reset_engine_cache
 from core_app.privacy.rules import ensure_masking_rules, forget_rules
+from tests.web import district
 
 # The app's background scheduler (SLA timers, outbox) would otherwise start with every test client;
 # the tests that exercise it start it themselves.
@@ -37,6 +38,21 @@ def _no_leaked_mlflow_registry() -> Iterator[None]:
         os.environ.pop(MLFLOW_URI_ENV, None)
     else:
         os.environ[MLFLOW_URI_ENV] = _MLFLOW_URI_AT_START
+
+
+_DISTRICT_BUILD = pytest.StashKey[object]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the run's main process: start building the browser tests' demo district in the background."""
+    if not hasattr(config, "workerinput"):
+        config.stash[_DISTRICT_BUILD] = district.start_background_build(
+            list(config.args), config.getoption("markexpr") or ""
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    district.finish_background_build(config.stash.get(_DISTRICT_BUILD, None))
 
 
 DB_FIXTURES = {"db_url", "engine", "session", "client", "auth_headers"}

@@ -7,8 +7,6 @@ test that changes an event does not disturb another worker. Playwright drives De
 or a failed Dash callback fails the test.
 """
 
-import fcntl
-import os
 import shutil
 import socket
 import subprocess
@@ -22,7 +20,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.web import district
+from tests.web.district import CHROMIUM, district_env
+
 # As root Chromium needs --no-sandbox; the rest keep it off the (closed) network. See STACK.md.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,66 +35,18 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 SCREENS = Path(__file__).resolve().parents[2] / "reports" / "screens"
-DEMO_SEED = 42
-SEED_NOW = "2026-11-24T06:00:00+08:00"
 SERVER_START_SECONDS = 90
-KEEP_DISTRICT = "BUTLER_TEST_DEMO_DISTRICT"
 
 if CHROMIUM is None:  # a developer machine without it; .ci/run installs it, so CI always runs these
     pytest.skip("Chromium is not installed (apt install chromium fonts-noto-cjk)", allow_module_level=True)
 
 
-def _butler(*args: str, env: dict[str, str]) -> None:
-    butler = Path(sys.executable).with_name("butler")
-    result = subprocess.run([str(butler), *args], env=env, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"butler {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-        )
-
-
-def _district_env(directory: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}  # the district's own registry
-    env.update(
-        BUTLER_DATABASE_URL=f"sqlite:///{directory / 'demo.db'}",
-        BUTLER_VAR_DIR=str(directory / "var"),
-        BUTLER_SCHEDULER="off",
-        MLFLOW_DISABLE_TELEMETRY="true",
-        BENTOML_DO_NOT_TRACK="true",
-    )
-    return env
-
-
-def _build_demo_district(directory: Path) -> None:
-    """What ``make demo`` does before it serves (the recommender is left out: it adds a minute)."""
-    env = _district_env(directory)
-    _butler("db", "upgrade", env=env)
-    _butler("seed", "--scale", "small", "--seed", str(DEMO_SEED), "--now", SEED_NOW, env=env)
-    _butler("user", "demo", env=env)
-    _butler("lexicon", "init", env=env)
-    _butler("train", "dispatch", "--search-seconds", "5", env=env)
-    _butler("intake", "simulate", "--count", "12", env=env)
-    _butler("portraits", "build", env=env)
-    _butler("associations", "build", env=env)
-
-
 @pytest.fixture(scope="session")
 def demo_district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo district's directory (database and model registry), built once for all workers."""
-    shared = tmp_path_factory.getbasetemp().parent  # the same directory for every xdist worker
-    directory = shared / "demo-district"
-    if os.environ.get(KEEP_DISTRICT):  # a developer's prebuilt district, reused between runs
-        directory = Path(os.environ[KEEP_DISTRICT])
-        directory.mkdir(parents=True, exist_ok=True)
-        shared = directory.parent
-    with open(shared / f"{directory.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (directory / "ready").exists():
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir()
-            _build_demo_district(directory)
-            (directory / "ready").touch()
-    return directory
+    """The demo district's directory (database and model registry), built once for all workers: by the
+    build the run started in the background (tests/conftest.py), else here."""
+    directory = district.chosen_directory() or tmp_path_factory.getbasetemp().parent / "demo-district"
+    return district.built(directory)
 
 
 def _free_port() -> int:
@@ -117,7 +69,7 @@ def web_server(demo_district: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """``butler cockpit`` on this worker's own copy of the demo district."""
     own = tmp_path_factory.mktemp("web")
     shutil.copy(demo_district / "demo.db", own / "demo.db")
-    env = _district_env(own)
+    env = district_env(own)
     env["BUTLER_VAR_DIR"] = str(demo_district / "var")  # the registered models, read only
     port = _free_port()
     butler = Path(sys.executable).with_name("butler")
