@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import ALL, Input, Output, callback, ctx, html, no_update
 
 from dashboards.events_countdown import countdown_span
 from dashboards.labels import DUE_KIND, PRIORITY, PRIORITY_COLOR, STATUS, label
@@ -105,3 +105,18 @@ def action_body(action: str, fields: dict[str, Any]) -> dict[str, Any]:
         "request_arbitration": {"reason": text("arb_reason")},
     }
     return bodies.get(action, {})
+
+
+def register_choice(store_id: str, item_type: str) -> None:
+    """A click on an event of the list (components {"type": ITEM_TYPE, "index": id}) keeps its id in
+    STORE_ID. A re-rendered list fires the callback with no clicks: only a real click selects."""
+
+    @callback(
+        Output(store_id, "data"),
+        Input({"type": item_type, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def choose(clicks):
+        if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0].get("value"):
+            return no_update
+        return ctx.triggered_id["index"]

@@ -17,6 +17,7 @@ from dashboards.events_worklist import (
     FORMS,
     action_body,
     offered,
+    register_choice,
     running_deadline,
     ticker_rows,
     work_card,
@@ -162,15 +163,7 @@ def load_worklist(_refresh, _poll, selected):
 register_ticker("handle")
 
 
-@callback(
-    Output("handle-selected", "data"),
-    Input({"type": "handle-card", "index": dash.ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
-def choose(clicks):
-    if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0].get("value"):
-        return no_update
-    return ctx.triggered_id["index"]
+register_choice("handle-selected", "handle-card")
 
 
 # On a phone the details sit below the list: bring them into view once an opened event has been drawn.

@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboards import api, components
 from dashboards.events_actions import act, done
 from dashboards.events_countdown import deadlines, local_time, register_ticker, ticker
+from dashboards.events_worklist import register_choice
 from dashboards.labels import COMPLEXITY_WITH_LIMIT, REPORTER_TYPE, SOURCE, STATUS, label
 from dashboards.workbench_view import (
     department_options,
@@ -148,16 +149,7 @@ def load_queue(_refresh, _poll, selected):
 register_ticker("wb")
 
 
-@callback(
-    Output("wb-selected", "data"),
-    Input({"type": "wb-item", "index": dash.ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
-def choose(clicks):
-    # A re-rendered queue fires this with no clicks: only a real click selects.
-    if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0].get("value"):
-        return no_update
-    return ctx.triggered_id["index"]
+register_choice("wb-selected", "wb-item")
 
 
 # ------------------------------------------------------------------ the chosen event
